@@ -1,6 +1,3 @@
-// Package envelope is countersign's domain: the canonical event model, the
-// envelope state machine, the hash-chained ledger and the subject scheme.
-// It does no I/O: everything here is a pure function over values.
 package envelope
 
 import (
