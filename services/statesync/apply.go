@@ -1,0 +1,146 @@
+package statesync
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/countersign/countersign/shared/bus"
+	"github.com/countersign/countersign/shared/envelope"
+)
+
+// casAttempts is how often one delivery retries a write that lost a race
+// with another writer of the same envelope before handing the message
+// back for redelivery.
+const casAttempts = 16
+
+// errCASConflict means another writer updated the record first.
+var errCASConflict = errors.New("statesync: envelope record changed concurrently")
+
+// handle applies one event. Invalid events are permanent (DLQ); a lost
+// CAS race is retried here and, past casAttempts, transient.
+func (s *Service) handle(ctx context.Context, m *bus.Message) error {
+	var ev envelope.Event
+	if err := json.Unmarshal(m.Data, &ev); err != nil {
+		return bus.Permanent(fmt.Errorf("decode event: %w", err))
+	}
+	for attempt := 0; attempt < casAttempts; attempt++ {
+		err := s.applyOnce(ctx, ev)
+		if !errors.Is(err, errCASConflict) {
+			return err
+		}
+		s.metrics.casRetry.Inc()
+	}
+	return bus.Retry(errCASConflict, 50*time.Millisecond)
+}
+
+// applyOnce reads the record, applies ev, writes the record by CAS and
+// flushes the outbox. A duplicate (ev already applied) only flushes what a
+// crashed predecessor may have left in the outbox.
+func (s *Service) applyOnce(ctx context.Context, ev envelope.Event) error {
+	key := envelope.RecordKey(ev.Tenant, ev.EnvelopeID)
+	rec, rev, err := s.load(ctx, key)
+	if err != nil {
+		return err
+	}
+	next, entry, err := envelope.Apply(rec, ev, s.cfg.Now())
+	if err != nil {
+		return bus.Permanent(err)
+	}
+	if entry == nil {
+		if len(rec.Outbox) == 0 {
+			return nil
+		}
+		return s.flush(ctx, key, rec, rev)
+	}
+	newRev, err := s.store(ctx, key, next, rev)
+	if err != nil {
+		return err
+	}
+	s.metrics.entries.WithLabelValues(string(entry.Type)).Inc()
+	if entry.Type == envelope.TypeConflict {
+		s.metrics.conflicts.Inc()
+		s.cfg.Logger.Warn("conflicting terminal events", "tenant", ev.Tenant, "envelope", ev.EnvelopeID,
+			"state", string(rec.State), "event", ev.ID, "type", string(ev.Type))
+	}
+	return s.flush(ctx, key, next, newRev)
+}
+
+// flush publishes the outbox to ENVELOPES (Nats-Msg-Id = tenant.token.seq,
+// so a second flush of the same entry is dropped by the stream) and then
+// clears it by CAS. Losing that CAS is fine: whoever wrote the record
+// after us holds the same entries and flushes them too.
+func (s *Service) flush(ctx context.Context, key string, rec envelope.Record, rev uint64) error {
+	futures := make([]jetstream.PubAckFuture, 0, len(rec.Outbox))
+	for _, e := range rec.Outbox {
+		data, err := json.Marshal(e)
+		if err != nil {
+			return bus.Permanent(fmt.Errorf("encode ledger entry: %w", err))
+		}
+		msg := nats.NewMsg(envelope.Subject(e.Tenant, e.EnvelopeID, e.Type))
+		msg.Data = data
+		id := key + "." + strconv.FormatUint(e.Seq, 10)
+		f, err := s.cfg.JS.PublishMsgAsync(msg, jetstream.WithMsgID(id))
+		if err != nil {
+			return fmt.Errorf("publish ledger entry: %w", err)
+		}
+		futures = append(futures, f)
+	}
+	for _, f := range futures {
+		select {
+		case <-f.Ok():
+		case err := <-f.Err():
+			return fmt.Errorf("publish ledger entry: %w", err)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	rec.Outbox = nil
+	if _, err := s.store(ctx, key, rec, rev); err != nil && !errors.Is(err, errCASConflict) {
+		return err
+	}
+	return nil
+}
+
+// load returns the record under key and its revision (0: none yet).
+func (s *Service) load(ctx context.Context, key string) (envelope.Record, uint64, error) {
+	e, err := s.kv.Get(ctx, key)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return envelope.Record{}, 0, nil
+	}
+	if err != nil {
+		return envelope.Record{}, 0, fmt.Errorf("load envelope record: %w", err)
+	}
+	var rec envelope.Record
+	if err := json.Unmarshal(e.Value(), &rec); err != nil {
+		return envelope.Record{}, 0, bus.Permanent(fmt.Errorf("decode envelope record %s: %w", key, err))
+	}
+	return rec, e.Revision(), nil
+}
+
+// store writes rec if the record is still at rev (0: must not exist).
+func (s *Service) store(ctx context.Context, key string, rec envelope.Record, rev uint64) (uint64, error) {
+	data, err := json.Marshal(rec)
+	if err != nil {
+		return 0, bus.Permanent(fmt.Errorf("encode envelope record: %w", err))
+	}
+	var newRev uint64
+	if rev == 0 {
+		newRev, err = s.kv.Create(ctx, key, data)
+	} else {
+		newRev, err = s.kv.Update(ctx, key, data, rev)
+	}
+	if err == nil {
+		return newRev, nil
+	}
+	if errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+		return 0, errCASConflict
+	}
+	return 0, fmt.Errorf("store envelope record: %w", err)
+}

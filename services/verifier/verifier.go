@@ -1,0 +1,168 @@
+// Package verifier turns raw callbacks (stream RAW) into canonical envelope
+// events (stream STATE): it re-reads what ingress stored, parses it with the
+// provider's adapter and publishes one message per event, keyed by the
+// event's semantic id so that retries of one happening collapse.
+package verifier
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/countersign/countersign/shared/bus"
+	"github.com/countersign/countersign/shared/config"
+	"github.com/countersign/countersign/shared/envelope"
+	"github.com/countersign/countersign/shared/providers"
+	"github.com/countersign/countersign/shared/providers/registry"
+)
+
+// Config is what the verifier needs.
+type Config struct {
+	File     *config.File
+	JS       jetstream.JetStream
+	Logger   *slog.Logger
+	Registry prometheus.Registerer
+	// Metrics are the shared worker metrics (may be nil).
+	Metrics *bus.Metrics
+	// MaxDeliver must match the consumer's (bus.Topology).
+	MaxDeliver int
+	// Concurrency is the number of raw callbacks handled at once.
+	Concurrency int
+}
+
+// Service is a running verifier.
+type Service struct {
+	cfg      Config
+	adapters map[string]providers.Adapter // "<tenant>/<kind>"
+	worker   *bus.Worker
+	ignored  *prometheus.CounterVec
+	events   *prometheus.CounterVec
+}
+
+// New builds the verifier and its worker on the RAW stream's durable
+// consumer.
+func New(ctx context.Context, cfg Config) (*Service, error) {
+	if cfg.File == nil || cfg.JS == nil {
+		return nil, errors.New("verifier: Config.File and Config.JS are required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Registry == nil {
+		cfg.Registry = prometheus.NewRegistry()
+	}
+	s := &Service{cfg: cfg, adapters: map[string]providers.Adapter{}}
+	for _, t := range cfg.File.Tenants {
+		for _, p := range t.Providers {
+			a, err := registry.New(p)
+			if err != nil {
+				return nil, fmt.Errorf("verifier: tenant %s: %w", t.ID, err)
+			}
+			s.adapters[t.ID+"/"+a.Kind()] = a
+		}
+	}
+	s.ignored = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "countersign_verifier_ignored_total",
+		Help: "Authenticated callbacks of a type countersign does not map (stored, ignored).",
+	}, []string{"tenant", "provider"})
+	s.events = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "countersign_verifier_events_total",
+		Help: "Canonical events published to STATE, by provider and type.",
+	}, []string{"provider", "type"})
+	for _, c := range []prometheus.Collector{s.ignored, s.events} {
+		if err := cfg.Registry.Register(c); err != nil {
+			return nil, fmt.Errorf("verifier: metrics: %w", err)
+		}
+	}
+	mw := []bus.Middleware{bus.Recover()}
+	if cfg.Metrics != nil {
+		mw = append(mw, bus.WithMetrics(cfg.Metrics))
+	}
+	w, err := bus.NewWorker(cfg.JS, bus.WorkerConfig{
+		Service:     "verifier",
+		Stream:      bus.StreamRaw,
+		Consumer:    bus.ConsumerVerifier,
+		Concurrency: cfg.Concurrency,
+		MaxDeliver:  cfg.MaxDeliver,
+		Logger:      cfg.Logger,
+		Metrics:     cfg.Metrics,
+	}, s.handle, mw...)
+	if err != nil {
+		return nil, fmt.Errorf("verifier: %w", err)
+	}
+	s.worker = w
+	return s, nil
+}
+
+// Run consumes RAW until ctx is done.
+func (s *Service) Run(ctx context.Context) error { return s.worker.Run(ctx) }
+
+// handle verifies one raw callback. Malformed content and callbacks for a
+// tenant or provider no longer configured are permanent (DLQ); failing
+// to publish is transient (redelivered).
+func (s *Service) handle(ctx context.Context, m *bus.Message) error {
+	tenant, kind, _, req, err := bus.DecodeRaw(m)
+	if err != nil {
+		return bus.Permanent(fmt.Errorf("decode raw callback: %w", err))
+	}
+	a, ok := s.adapters[tenant+"/"+kind]
+	if !ok {
+		return bus.Permanent(fmt.Errorf("no provider %q configured for tenant %q", kind, tenant))
+	}
+	events, err := a.Parse(tenant, req)
+	if err != nil {
+		return bus.Permanent(err)
+	}
+	if len(events) == 0 {
+		s.ignored.WithLabelValues(tenant, kind).Inc()
+		return nil
+	}
+	replay := m.Header.Get(bus.HeaderReplayOf) != ""
+	futures := make([]jetstream.PubAckFuture, 0, len(events))
+	for i := range events {
+		ev := &events[i]
+		if replay {
+			ev.Source = envelope.SourceReplay
+		}
+		msg, err := stateMsg(ev)
+		if err != nil {
+			return bus.Permanent(err)
+		}
+		f, err := s.cfg.JS.PublishMsgAsync(msg, jetstream.WithMsgID(ev.ID))
+		if err != nil {
+			return fmt.Errorf("publish event: %w", err)
+		}
+		futures = append(futures, f)
+	}
+	for i, f := range futures {
+		select {
+		case <-f.Ok():
+			s.events.WithLabelValues(kind, string(events[i].Type)).Inc()
+		case err := <-f.Err():
+			return fmt.Errorf("publish event: %w", err)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// stateMsg is the STATE message of one event.
+func stateMsg(ev *envelope.Event) (*nats.Msg, error) {
+	data, err := json.Marshal(ev)
+	if err != nil {
+		return nil, fmt.Errorf("encode event: %w", err)
+	}
+	msg := nats.NewMsg(bus.StateSubject(ev.Tenant, envelope.Token(ev.EnvelopeID)))
+	msg.Data = data
+	msg.Header.Set(bus.HeaderTenant, ev.Tenant)
+	msg.Header.Set(bus.HeaderEnvelope, ev.EnvelopeID)
+	msg.Header.Set(bus.HeaderProvider, ev.Provider)
+	return msg, nil
+}
