@@ -1,0 +1,154 @@
+// Package admin is countersign's admin API: envelope state and verified
+// ledgers for operators, behind bearer tokens, plus the health and metrics
+// endpoints. Other services add their own admin routes (DLQ, replay, the
+// ops console) through Config.Mount and Config.MountPublic.
+package admin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/countersign/countersign/shared/bus"
+	"github.com/countersign/countersign/shared/telemetry"
+)
+
+// ShutdownTimeout bounds how long Run waits for in-flight requests once
+// its context is done.
+const ShutdownTimeout = 10 * time.Second
+
+// Config is what the admin service needs.
+type Config struct {
+	// Addr is the listen address (host:port) used by Run.
+	Addr string
+	// Tokens are the accepted bearer tokens (config admin.tokens,
+	// resolved); at least one non-empty token is required.
+	Tokens []string
+	// JS reads the envelope records (KV) and the ledger (ENVELOPES).
+	JS jetstream.JetStream
+	// Logger defaults to slog.Default().
+	Logger *slog.Logger
+	// Registry receives the admin metrics and is served on /metrics
+	// (default: a new telemetry registry).
+	Registry *prometheus.Registry
+	// Health serves /healthz and /readyz; the admin service adds its own
+	// readiness check to it (default: a new one).
+	Health *telemetry.Health
+	// Mount, if set, adds routes behind the bearer token (DLQ, replay).
+	Mount func(mux *http.ServeMux)
+	// MountPublic, if set, adds routes served without a token (the ops
+	// console's static files, which then call the API with a token).
+	MountPublic func(mux *http.ServeMux)
+}
+
+// Service is the admin HTTP API.
+type Service struct {
+	cfg     Config
+	js      jetstream.JetStream
+	log     *slog.Logger
+	handler http.Handler
+	metrics *metrics
+}
+
+// New builds the admin service. It returns ErrNoTokens without a usable
+// token, ErrNoJetStream without Config.JS, and a wrapped registry error
+// when the metrics cannot be registered.
+func New(ctx context.Context, cfg Config) (*Service, error) {
+	if cfg.JS == nil {
+		return nil, ErrNoJetStream
+	}
+	auth := newBearerAuth(cfg.Tokens)
+	if len(auth.digests) == 0 {
+		return nil, ErrNoTokens
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Registry == nil {
+		cfg.Registry = telemetry.NewRegistry()
+	}
+	if cfg.Health == nil {
+		cfg.Health = telemetry.NewHealth()
+	}
+	m, err := newMetrics(cfg.Registry)
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{cfg: cfg, js: cfg.JS, log: cfg.Logger, metrics: m}
+	cfg.Health.AddReadiness("admin-ledger", s.ready)
+
+	api := http.NewServeMux()
+	api.HandleFunc("GET /v1/tenants/{tenant}/envelopes/{id}", s.getEnvelope)
+	api.HandleFunc("GET /v1/tenants/{tenant}/envelopes/{id}/ledger", s.getLedger)
+	if cfg.Mount != nil {
+		cfg.Mount(api)
+	}
+
+	root := http.NewServeMux()
+	cfg.Health.Mount(root, cfg.Registry)
+	if cfg.MountPublic != nil {
+		cfg.MountPublic(root)
+	}
+	root.Handle("/", auth.wrap(jsonUnmatched(api)))
+	s.handler = m.instrument(root)
+	return s, nil
+}
+
+// Handler returns the whole admin API (for httptest and for embedding).
+func (s *Service) Handler() http.Handler { return s.handler }
+
+// Run serves on Config.Addr until ctx is done, then shuts down gracefully,
+// waiting up to ShutdownTimeout for in-flight requests. It returns nil
+// after a clean shutdown, ErrNoAddr without an address, or the listen or
+// serve error.
+func (s *Service) Run(ctx context.Context) error {
+	if s.cfg.Addr == "" {
+		return ErrNoAddr
+	}
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("admin: listen %s: %w", s.cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	s.log.InfoContext(ctx, "admin: listening", "addr", ln.Addr().String())
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("admin: serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("admin: shutdown: %w", err)
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("admin: serve: %w", err)
+	}
+	return nil
+}
+
+// ready reports whether the ledger stream can be reached: without it the
+// admin API can answer nothing useful.
+func (s *Service) ready(ctx context.Context) error {
+	if _, err := s.js.Stream(ctx, bus.StreamEnvelopes); err != nil {
+		return fmt.Errorf("admin: stream %s: %w", bus.StreamEnvelopes, err)
+	}
+	return nil
+}
