@@ -1,0 +1,63 @@
+package registry_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/countersign/countersign/shared/config"
+	"github.com/countersign/countersign/shared/providers"
+	"github.com/countersign/countersign/shared/providers/registry"
+)
+
+func TestNew(t *testing.T) {
+	tests := []struct {
+		name    string
+		cfg     config.Provider
+		intent  bool
+		wantErr string
+	}{
+		{"standardwebhooks", config.Provider{Kind: providers.KindStandardWebhooks, Secrets: []config.Secret{config.NewSecret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")}}, false, ""},
+		{"docusign", config.Provider{Kind: providers.KindDocuSign, HMACKeys: []config.Secret{config.NewSecret("k")}}, false, ""},
+		{"dropboxsign", config.Provider{Kind: providers.KindDropboxSign, APIKey: config.NewSecret("k")}, false, ""},
+		{"adobesign", config.Provider{Kind: providers.KindAdobeSign, ClientIDs: []string{"c"}}, true, ""},
+		{"esignanywhere", config.Provider{Kind: providers.KindESignAnyWhere, CallbackToken: config.NewSecret("t")}, false, ""},
+		{"bad config names the kind", config.Provider{Kind: providers.KindStandardWebhooks, Secrets: []config.Secret{config.NewSecret("plain")}}, false, "standardwebhooks: secrets[0]: "},
+		{"missing config", config.Provider{Kind: providers.KindDocuSign}, false, "docusign: "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, err := registry.New(tt.cfg)
+			if tt.wantErr != "" {
+				if err == nil || a != nil || !strings.HasPrefix(err.Error(), tt.wantErr) {
+					t.Fatalf("New = %v, %v; want nil and an error starting %q", a, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("New: %v", err)
+			}
+			if a.Kind() != tt.cfg.Kind {
+				t.Errorf("Kind = %q, want %q", a.Kind(), tt.cfg.Kind)
+			}
+			if _, ok := a.(providers.Intent); ok != tt.intent {
+				t.Errorf("implements Intent = %v, want %v", ok, tt.intent)
+			}
+			if _, ok := a.(providers.Confirmer); !ok {
+				t.Errorf("%T is no Confirmer", a)
+			}
+		})
+	}
+}
+
+func TestNewUnknownKind(t *testing.T) {
+	_, err := registry.New(config.Provider{Kind: "pandadoc"})
+	if !errors.Is(err, registry.ErrUnknownKind) {
+		t.Fatalf("New = %v, want ErrUnknownKind", err)
+	}
+	for _, k := range append([]string{"pandadoc"}, providers.Kinds...) {
+		if !strings.Contains(err.Error(), k) {
+			t.Errorf("error %q does not mention %q", err, k)
+		}
+	}
+}
