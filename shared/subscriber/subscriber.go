@@ -73,6 +73,11 @@ func Subscribe(ctx context.Context, js jetstream.JetStream, opts Options, h Hand
 	if opts.DeliverNew {
 		cfg.DeliverPolicy = jetstream.DeliverNewPolicy
 	}
+	// The server refuses to change a durable's deliver policy; an existing
+	// durable keeps its own, as DeliverNew promises.
+	if existing, err := js.Consumer(ctx, bus.StreamEnvelopes, opts.Durable); err == nil {
+		cfg.DeliverPolicy = existing.CachedInfo().Config.DeliverPolicy
+	}
 	if cfg.MaxDeliver == 0 {
 		cfg.MaxDeliver = -1
 	}

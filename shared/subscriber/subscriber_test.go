@@ -229,6 +229,7 @@ func TestDurableResumesAfterStop(t *testing.T) {
 		after = append(after, c.publish(t, js, "acme", "e1", typ).Subject())
 	}
 	second := newRecorder()
+	opts.DeliverNew = true // ignored: the durable exists and keeps its position
 	sub2, err := subscriber.Subscribe(t.Context(), js, opts, second.handle)
 	if err != nil {
 		t.Fatalf("Subscribe again: %v", err)
