@@ -30,8 +30,6 @@ type message struct {
 	st   Step
 	// id is the provider's delivery id where it has one.
 	id string
-	// firstView marks DocuSign's envelope-delivered (the first view).
-	firstView bool
 	// rotation adds a second, stale signature header (key rotation), and
 	// picks GET for eSignAnyWhere.
 	rotation bool
@@ -49,7 +47,7 @@ type wire struct {
 // eventName returns kind's name for the callback announcing st, or "" when
 // the provider sends no callback for it (DocuSign's expiry, eSignAnyWhere's
 // void: countersign learns those from the API).
-func eventName(kind string, st Step, firstView bool) string {
+func eventName(kind string, st Step) string {
 	names := map[string]map[envelope.Type]string{
 		KindStandardWebhooks: {
 			envelope.TypeSent: "document.sent", envelope.TypeDelivered: "document.viewed",
@@ -61,7 +59,7 @@ func eventName(kind string, st Step, firstView bool) string {
 			envelope.TypeSent: "envelope-sent", envelope.TypeDelivered: "recipient-delivered",
 			envelope.TypeRecipientSigned: "recipient-completed", envelope.TypeCompleted: "envelope-completed",
 			envelope.TypeDeclined: "envelope-declined", envelope.TypeVoided: "envelope-voided",
-			envelope.TypeRecipientDeliveryFailed: "recipient-autoresponded",
+			envelope.TypeRecipientDeclined: "recipient-declined", envelope.TypeRecipientDeliveryFailed: "recipient-autoresponded",
 		},
 		KindDropboxSign: {
 			envelope.TypeSent: "signature_request_sent", envelope.TypeDelivered: "signature_request_viewed",
@@ -73,16 +71,13 @@ func eventName(kind string, st Step, firstView bool) string {
 			envelope.TypeSent: "AGREEMENT_ACTION_REQUESTED", envelope.TypeDelivered: "AGREEMENT_EMAIL_VIEWED",
 			envelope.TypeRecipientSigned: "AGREEMENT_ACTION_COMPLETED", envelope.TypeCompleted: "AGREEMENT_WORKFLOW_COMPLETED",
 			envelope.TypeDeclined: "AGREEMENT_REJECTED", envelope.TypeVoided: "AGREEMENT_RECALLED",
-			envelope.TypeExpired: "AGREEMENT_EXPIRED",
+			envelope.TypeExpired: "AGREEMENT_EXPIRED", envelope.TypeRecipientDeliveryFailed: "AGREEMENT_EMAIL_BOUNCED",
 		},
 		KindESignAnyWhere: {
 			envelope.TypeSent: "sendSignNotification", envelope.TypeDelivered: "workstepOpened",
 			envelope.TypeRecipientSigned: "workstepFinished", envelope.TypeCompleted: "envelopeFinished",
 			envelope.TypeDeclined: "workstepRejected", envelope.TypeExpired: "envelopeExpired",
 		},
-	}
-	if kind == KindDocuSign && st.Type == envelope.TypeDelivered && firstView {
-		return "envelope-delivered"
 	}
 	return names[kind][st.Type]
 }
@@ -112,7 +107,7 @@ func (s *Sandbox) build(m *message, attempt int, now time.Time) (wire, error) {
 		url:    strings.TrimRight(s.cfg.Target, "/") + "/v1/webhooks/" + url.PathEscape(tenant) + "/" + e.Provider,
 		header: http.Header{},
 	}
-	name := eventName(e.Provider, m.st, m.firstView)
+	name := eventName(e.Provider, m.st)
 	r := stepRecipient(e, m.st)
 	var err error
 	switch e.Provider {

@@ -90,13 +90,9 @@ feed:
 // plan decides the fate of e's callbacks.
 func (s *Sandbox) plan(rng *rand.Rand, e *Envelope) *plan {
 	p := &plan{env: e, rng: rand.New(rand.NewSource(rng.Int63()))}
-	firstView := true
 	for i, st := range e.Script {
 		m := &message{env: e, step: i, st: st, id: deliveryID(rng, e.Provider), rotation: rng.Intn(5) == 0}
-		if st.Type == envelope.TypeDelivered {
-			m.firstView, firstView = firstView, false
-		}
-		if eventName(e.Provider, st, m.firstView) != "" {
+		if eventName(e.Provider, st) != "" {
 			p.msgs = append(p.msgs, m)
 		}
 	}

@@ -92,7 +92,19 @@ func lifecycle(rng *rand.Rand, kind string, nr int, start time.Time) []Step {
 			sign(r)
 		}
 		add(envelope.TypeDelivered, d)
-		add(envelope.TypeDeclined, d)
+		switch kind {
+		case KindDocuSign:
+			// Connect reports the decliner and the envelope separately.
+			add(envelope.TypeRecipientDeclined, d)
+			add(envelope.TypeDeclined, -1)
+		case KindStandardWebhooks:
+			// document.declined has no recipient-level meaning in
+			// countersign's mapping: the decliner is not reported.
+			add(envelope.TypeDeclined, -1)
+		default:
+			// The decline callback names the decliner.
+			add(envelope.TypeDeclined, d)
+		}
 	case p < shareCompleted+shareDeclined+shareVoided:
 		progress()
 		add(envelope.TypeVoided, -1)
@@ -106,11 +118,8 @@ func lifecycle(rng *rand.Rand, kind string, nr int, start time.Time) []Step {
 }
 
 // hasBounce reports whether kind sends a callback when a recipient's email
-// bounces (Adobe Sign's and eSignAnyWhere's callbacks countersign maps do
-// not, so bounces are not generated for them).
-func hasBounce(kind string) bool {
-	return kind == KindStandardWebhooks || kind == KindDocuSign || kind == KindDropboxSign
-}
+// bounces (eSignAnyWhere does not, so bounces are not generated for it).
+func hasBounce(kind string) bool { return kind != KindESignAnyWhere }
 
 const (
 	hexDigits = "0123456789abcdef"

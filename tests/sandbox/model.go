@@ -136,6 +136,8 @@ func (e *Envelope) Fold(n int) (envelope.State, []ExpectedRecipient) {
 			if st.Recipient >= 0 && st.Recipient < len(rs) {
 				rs[st.Recipient].DeliveryFailures++
 			}
+		case envelope.TypeRecipientDeclined:
+			raiseR(st.Recipient, envelope.RecipientDeclined)
 		case envelope.TypeDeclined:
 			raise(envelope.StateDeclined)
 			raiseR(st.Recipient, envelope.RecipientDeclined)

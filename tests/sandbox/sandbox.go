@@ -102,7 +102,7 @@ func (s *Sandbox) markHappened(e *Envelope, i int) {
 		return
 	}
 	t.happened = i + 1
-	for t.happened < len(e.Script) && eventName(e.Provider, e.Script[t.happened], false) == "" {
+	for t.happened < len(e.Script) && eventName(e.Provider, e.Script[t.happened]) == "" {
 		t.happened++
 	}
 }
