@@ -1,0 +1,167 @@
+package bus
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Topology defaults.
+const (
+	DefaultRawMaxAge     = 30 * 24 * time.Hour
+	DefaultDLQMaxAge     = 365 * 24 * time.Hour
+	DefaultMaxDeliver    = 10
+	DefaultAckWait       = 30 * time.Second
+	DefaultMaxAckPending = 10000
+)
+
+// Topology sizes the streams, buckets and consumers Setup declares. Zero
+// fields take the defaults above.
+type Topology struct {
+	// Replicas of every stream and bucket (1 on one machine, 3 on a cluster).
+	Replicas int
+	// RawMaxAge bounds RAW's history (default 30 days).
+	RawMaxAge time.Duration
+	// DLQMaxAge bounds DLQ's history (default 365 days).
+	DLQMaxAge time.Duration
+	// LedgerMaxAge bounds ENVELOPES' history (default 0 = forever).
+	LedgerMaxAge time.Duration
+	// MaxDeliver is every durable consumer's delivery limit (default 10);
+	// a worker's WorkerConfig.MaxDeliver must equal it.
+	MaxDeliver int
+	// Backoff is the consumers' ack-timeout redelivery schedule. It is
+	// empty by default, on purpose: the server makes Backoff[0] the
+	// AckWait and measures a NAK delay from the current backoff step
+	// rather than from AckWait, so a backoff would stretch the worker's
+	// own jittered NakWithDelay delays. The worker computes transient
+	// delays itself; AckWait only catches crashed workers.
+	Backoff []time.Duration
+	// AckWait is how long the server waits for a verdict before
+	// redelivering (default 30s). Workers signal progress on slow
+	// handlers, so it bounds the detection of a crashed worker, not the
+	// length of a handler.
+	AckWait time.Duration
+}
+
+func (t Topology) withDefaults() Topology {
+	if t.Replicas <= 0 {
+		t.Replicas = 1
+	}
+	if t.RawMaxAge <= 0 {
+		t.RawMaxAge = DefaultRawMaxAge
+	}
+	if t.DLQMaxAge <= 0 {
+		t.DLQMaxAge = DefaultDLQMaxAge
+	}
+	if t.LedgerMaxAge < 0 {
+		t.LedgerMaxAge = 0
+	}
+	if t.MaxDeliver <= 0 {
+		t.MaxDeliver = DefaultMaxDeliver
+	}
+	if t.AckWait <= 0 {
+		t.AckWait = DefaultAckWait
+	}
+	if len(t.Backoff) > t.MaxDeliver {
+		// The server rejects a backoff longer than MaxDeliver.
+		t.Backoff = t.Backoff[:t.MaxDeliver]
+	}
+	if len(t.Backoff) > 0 {
+		t.AckWait = t.Backoff[0]
+	}
+	return t
+}
+
+// StreamConfigs returns the configuration of every stream countersign
+// uses, sized by t.
+func StreamConfigs(t Topology) []jetstream.StreamConfig {
+	t = t.withDefaults()
+	limits := func(name, subject string, maxAge, dup time.Duration) jetstream.StreamConfig {
+		return jetstream.StreamConfig{
+			Name: name, Subjects: []string{subject},
+			Retention: jetstream.LimitsPolicy, Storage: jetstream.FileStorage,
+			MaxAge: maxAge, Duplicates: dup, Replicas: t.Replicas,
+		}
+	}
+	work := func(name, subject string) jetstream.StreamConfig {
+		return jetstream.StreamConfig{
+			Name: name, Subjects: []string{subject},
+			Retention: jetstream.WorkQueuePolicy, Storage: jetstream.FileStorage,
+			Duplicates: 2 * time.Minute, Replicas: t.Replicas,
+		}
+	}
+	return []jetstream.StreamConfig{
+		limits(StreamRaw, "raw.>", t.RawMaxAge, 2*time.Minute),
+		work(StreamState, "state.>"),
+		limits(StreamEnvelopes, "envelope.>", t.LedgerMaxAge, 10*time.Minute),
+		limits(StreamDLQ, "dlq.>", t.DLQMaxAge, 2*time.Minute),
+		work(StreamNotify, "notify.>"),
+		work(StreamExport, "export.>"),
+	}
+}
+
+// BucketConfigs returns the KV buckets Setup declares. The locks bucket is
+// not among them: dedupe.NewKV owns it, because its MaxAge is the lock TTL.
+func BucketConfigs(t Topology) []jetstream.KeyValueConfig {
+	t = t.withDefaults()
+	return []jetstream.KeyValueConfig{
+		{Bucket: BucketEnvelopes, History: 1, Storage: jetstream.FileStorage, Replicas: t.Replicas},
+		{Bucket: BucketCursors, History: 1, Storage: jetstream.FileStorage, Replicas: t.Replicas},
+	}
+}
+
+// ConsumerConfig returns a durable pull consumer on stream with explicit
+// acks, sized by t, filtered to filter (all subjects when empty). Later
+// services declare their consumers with it so all share one policy. stream
+// is not part of the config; it names where the caller creates it.
+func ConsumerConfig(t Topology, durable, stream string, filter ...string) jetstream.ConsumerConfig {
+	t = t.withDefaults()
+	c := jetstream.ConsumerConfig{
+		Durable:       durable,
+		Description:   durable + " on " + stream,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       t.AckWait,
+		MaxDeliver:    t.MaxDeliver,
+		BackOff:       t.Backoff,
+		MaxAckPending: DefaultMaxAckPending,
+		Replicas:      t.Replicas,
+	}
+	switch len(filter) {
+	case 0:
+	case 1:
+		c.FilterSubject = filter[0]
+	default:
+		c.FilterSubjects = filter
+	}
+	return c
+}
+
+// Setup declares every stream, bucket and the pipeline's durable
+// consumers (verifier on RAW, statesync on STATE). It is idempotent: any
+// number of processes may call it at once; an existing object is updated
+// to t. Returned errors name the object that failed.
+func Setup(ctx context.Context, js jetstream.JetStream, t Topology) error {
+	for _, sc := range StreamConfigs(t) {
+		if _, err := js.CreateOrUpdateStream(ctx, sc); err != nil {
+			return fmt.Errorf("bus: stream %s: %w", sc.Name, err)
+		}
+	}
+	for _, kc := range BucketConfigs(t) {
+		if _, err := js.CreateOrUpdateKeyValue(ctx, kc); err != nil {
+			return fmt.Errorf("bus: bucket %s: %w", kc.Bucket, err)
+		}
+	}
+	consumers := []struct{ stream, durable string }{
+		{StreamRaw, ConsumerVerifier},
+		{StreamState, ConsumerStatesync},
+	}
+	for _, c := range consumers {
+		if _, err := js.CreateOrUpdateConsumer(ctx, c.stream, ConsumerConfig(t, c.durable, c.stream)); err != nil {
+			return fmt.Errorf("bus: consumer %s on %s: %w", c.durable, c.stream, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,147 @@
+package bus_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/countersign/countersign/shared/bus"
+	"github.com/countersign/countersign/shared/meshtest"
+)
+
+func TestSubjects(t *testing.T) {
+	tests := []struct{ got, want string }{
+		{bus.RawSubject("acme", "docusign"), "raw.acme.docusign"},
+		{bus.StateSubject("acme", "ZW52"), "state.acme.ZW52"},
+		{bus.DLQSubject("verifier", "acme"), "dlq.verifier.acme"},
+		{bus.DLQSubject("verifier", ""), "dlq.verifier._"},
+		{bus.DLQSubject("verifier", "a.b"), "dlq.verifier._"},
+		{bus.DLQSubject("statesync", "*"), "dlq.statesync._"},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("got %q, want %q", tt.got, tt.want)
+		}
+	}
+}
+
+func TestSetupIdempotentAndConcurrent(t *testing.T) {
+	n := meshtest.StartNATS(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	topo := bus.Topology{RawMaxAge: time.Hour}
+	if err := bus.Setup(ctx, n.JS, topo); err != nil {
+		t.Fatalf("first Setup: %v", err)
+	}
+	if err := bus.Setup(ctx, n.JS, topo); err != nil {
+		t.Fatalf("second Setup: %v", err)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Go(func() { errs[i] = bus.Setup(ctx, n.JS, topo) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("concurrent Setup %d: %v", i, err)
+		}
+	}
+
+	streams := []struct {
+		name      string
+		subject   string
+		retention jetstream.RetentionPolicy
+		maxAge    time.Duration
+		dup       time.Duration
+	}{
+		{bus.StreamRaw, "raw.>", jetstream.LimitsPolicy, time.Hour, 2 * time.Minute},
+		{bus.StreamState, "state.>", jetstream.WorkQueuePolicy, 0, 2 * time.Minute},
+		{bus.StreamEnvelopes, "envelope.>", jetstream.LimitsPolicy, 0, 10 * time.Minute},
+		{bus.StreamDLQ, "dlq.>", jetstream.LimitsPolicy, bus.DefaultDLQMaxAge, 2 * time.Minute},
+		{bus.StreamNotify, "notify.>", jetstream.WorkQueuePolicy, 0, 2 * time.Minute},
+		{bus.StreamExport, "export.>", jetstream.WorkQueuePolicy, 0, 2 * time.Minute},
+	}
+	for _, s := range streams {
+		t.Run(s.name, func(t *testing.T) {
+			info, err := n.StreamInfo(ctx, s.name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := info.Config
+			if len(c.Subjects) != 1 || c.Subjects[0] != s.subject || c.Retention != s.retention ||
+				c.MaxAge != s.maxAge || c.Duplicates != s.dup || c.Storage != jetstream.FileStorage {
+				t.Fatalf("config %+v", c)
+			}
+		})
+	}
+	for _, b := range []string{bus.BucketEnvelopes, bus.BucketCursors} {
+		kv, err := n.JS.KeyValue(ctx, b)
+		if err != nil {
+			t.Fatalf("bucket %s: %v", b, err)
+		}
+		st, err := kv.Status(ctx)
+		if err != nil || st.History() != 1 {
+			t.Fatalf("bucket %s: history %d, err %v", b, st.History(), err)
+		}
+	}
+	for _, c := range []struct{ stream, durable string }{
+		{bus.StreamRaw, bus.ConsumerVerifier}, {bus.StreamState, bus.ConsumerStatesync},
+	} {
+		cons, err := n.JS.Consumer(ctx, c.stream, c.durable)
+		if err != nil {
+			t.Fatalf("consumer %s: %v", c.durable, err)
+		}
+		cfg := cons.CachedInfo().Config
+		if cfg.AckPolicy != jetstream.AckExplicitPolicy || cfg.MaxDeliver != bus.DefaultMaxDeliver ||
+			cfg.AckWait != bus.DefaultAckWait || cfg.MaxAckPending != bus.DefaultMaxAckPending {
+			t.Fatalf("consumer %s config %+v", c.durable, cfg)
+		}
+	}
+}
+
+func TestWorkQueueStateAllowsOneConsumerPerSubject(t *testing.T) {
+	r := newRig(t, bus.Topology{})
+	ctx := context.Background()
+	// Work-queue retention: a second unfiltered consumer on STATE overlaps
+	// statesync's and is refused by the server.
+	_, err := r.js.CreateOrUpdateConsumer(ctx, bus.StreamState, bus.ConsumerConfig(bus.Topology{}, "intruder", bus.StreamState))
+	if err == nil {
+		t.Fatal("second overlapping consumer on work-queue STATE accepted")
+	}
+}
+
+func TestConsumerConfig(t *testing.T) {
+	tests := []struct {
+		name    string
+		topo    bus.Topology
+		filter  []string
+		check   func(jetstream.ConsumerConfig) bool
+		explain string
+	}{
+		{"defaults", bus.Topology{}, nil, func(c jetstream.ConsumerConfig) bool {
+			return c.MaxDeliver == 10 && c.AckWait == 30*time.Second && len(c.BackOff) == 0 && c.FilterSubject == ""
+		}, "MaxDeliver 10, AckWait 30s, no backoff, no filter"},
+		{"one filter", bus.Topology{}, []string{"envelope.acme.>"}, func(c jetstream.ConsumerConfig) bool {
+			return c.FilterSubject == "envelope.acme.>" && c.FilterSubjects == nil
+		}, "FilterSubject set"},
+		{"two filters", bus.Topology{}, []string{"a.>", "b.>"}, func(c jetstream.ConsumerConfig) bool {
+			return c.FilterSubject == "" && len(c.FilterSubjects) == 2
+		}, "FilterSubjects set"},
+		{"backoff sets ack wait and is capped by max deliver", bus.Topology{MaxDeliver: 2, Backoff: []time.Duration{time.Second, 2 * time.Second, 3 * time.Second}},
+			nil, func(c jetstream.ConsumerConfig) bool {
+				return c.AckWait == time.Second && len(c.BackOff) == 2 && c.MaxDeliver == 2
+			}, "AckWait = Backoff[0], len(BackOff) <= MaxDeliver"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := bus.ConsumerConfig(tt.topo, "d", "S", tt.filter...)
+			if c.Durable != "d" || c.AckPolicy != jetstream.AckExplicitPolicy || !tt.check(c) {
+				t.Fatalf("%+v: want %s", c, tt.explain)
+			}
+		})
+	}
+}

@@ -1,0 +1,222 @@
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// nextErrorPause spaces out Next errors that are not a closed iterator
+// (missed heartbeats while the server is away), so they do not spin.
+const nextErrorPause = 250 * time.Millisecond
+
+// Worker consumes one durable pull consumer with a bounded pool of
+// handlers and settles every message by the handler's verdict.
+type Worker struct {
+	js  jetstream.JetStream
+	cfg WorkerConfig
+	h   Handler
+}
+
+// NewWorker returns a worker that runs h, wrapped in mw (mw[0] outermost),
+// on cfg's consumer. A panic recovery wraps everything, so a panicking
+// handler dead-letters its message instead of killing the process. It
+// returns an error wrapping ErrInvalidConfig for an incomplete cfg or a
+// nil h.
+func NewWorker(js jetstream.JetStream, cfg WorkerConfig, h Handler, mw ...Middleware) (*Worker, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if js == nil || h == nil {
+		return nil, fmt.Errorf("%w: nil JetStream or handler", ErrInvalidConfig)
+	}
+	all := append([]Middleware{Recover()}, mw...)
+	return &Worker{js: js, cfg: cfg, h: Chain(h, all...)}, nil
+}
+
+// Run consumes until ctx is done, then stops fetching, hands messages
+// still buffered back to the server (nak), waits for in-flight handlers
+// and settles them, and returns nil. In-flight handlers' context is
+// cancelled only ShutdownGrace after ctx is done. Run returns an error if
+// the consumer cannot be found or the connection closes under it.
+func (w *Worker) Run(ctx context.Context) error {
+	cons, err := w.js.Consumer(ctx, w.cfg.Stream, w.cfg.Consumer)
+	if err != nil {
+		return fmt.Errorf("bus: worker %s: consumer %s on %s: %w", w.cfg.Service, w.cfg.Consumer, w.cfg.Stream, err)
+	}
+	var ackWait time.Duration
+	if info := cons.CachedInfo(); info != nil {
+		ackWait = info.Config.AckWait
+	}
+	iter, err := cons.Messages(jetstream.PullMaxMessages(w.cfg.Batch))
+	if err != nil {
+		return fmt.Errorf("bus: worker %s: consume %s: %w", w.cfg.Service, w.cfg.Consumer, err)
+	}
+	defer iter.Stop()
+	// Handlers outlive ctx by ShutdownGrace: a verdict is worth waiting for.
+	hctx, hardStop := context.WithCancel(context.WithoutCancel(ctx))
+	defer hardStop()
+	stopWatch := context.AfterFunc(ctx, func() {
+		iter.Drain()
+		time.AfterFunc(w.cfg.ShutdownGrace, hardStop)
+	})
+	defer stopWatch()
+
+	jobs := make(chan jetstream.Msg)
+	var wg sync.WaitGroup
+	for range w.cfg.Concurrency {
+		wg.Go(func() {
+			for msg := range jobs {
+				w.process(hctx, msg, ackWait)
+			}
+		})
+	}
+	runErr := w.feed(ctx, iter, jobs)
+	close(jobs)
+	wg.Wait()
+	return runErr
+}
+
+// feed passes messages to the pool until the iterator closes. Messages
+// that arrive after ctx is done (the drained buffer) are nak'ed at once so
+// another replica takes them without waiting for AckWait.
+func (w *Worker) feed(ctx context.Context, iter jetstream.MessagesContext, jobs chan<- jetstream.Msg) error {
+	for {
+		msg, err := iter.Next()
+		if err != nil {
+			if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+				if ctx.Err() != nil {
+					return nil
+				}
+				return fmt.Errorf("bus: worker %s: %w", w.cfg.Service, err)
+			}
+			if ctx.Err() != nil {
+				return nil
+			}
+			w.cfg.Logger.Warn("bus: fetching messages", "service", w.cfg.Service, "consumer", w.cfg.Consumer, "err", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(nextErrorPause):
+			}
+			continue
+		}
+		if ctx.Err() != nil {
+			w.handBack(msg)
+			continue
+		}
+		select {
+		case jobs <- msg:
+		case <-ctx.Done():
+			w.handBack(msg)
+		}
+	}
+}
+
+func (w *Worker) handBack(msg jetstream.Msg) {
+	if err := msg.Nak(); err != nil {
+		w.cfg.Logger.Warn("bus: nak on shutdown", "service", w.cfg.Service, "err", err)
+	}
+}
+
+// process runs the handler on one delivery and settles it.
+func (w *Worker) process(ctx context.Context, msg jetstream.Msg, ackWait time.Duration) {
+	start := time.Now()
+	m, err := newMessage(w.cfg.Service, msg)
+	if err != nil {
+		// Not a JetStream delivery: nothing to settle it against.
+		w.cfg.Logger.Error("bus: message without metadata", "service", w.cfg.Service, "subject", msg.Subject(), "err", err)
+		return
+	}
+	stop := keepAlive(msg, ackWait/2)
+	herr := w.h(ctx, m)
+	stop()
+	w.settle(msg, m, herr, start)
+}
+
+// settle acks, naks or dead-letters msg by the handler's verdict herr.
+func (w *Worker) settle(msg jetstream.Msg, m *Message, herr error, start time.Time) {
+	switch {
+	case herr == nil:
+		if err := msg.Ack(); err != nil {
+			w.cfg.Logger.Warn("bus: ack", "service", w.cfg.Service, "stream", m.Stream, "seq", m.StreamSeq, "err", err)
+		}
+	case IsPermanent(herr):
+		w.deadLetter(msg, m, herr, ErrorClass(herr), start)
+	case m.Delivered >= w.cfg.MaxDeliver:
+		w.deadLetter(msg, m, herr, ClassTransient, start)
+	default:
+		delay, ok := retryAfter(herr)
+		if !ok {
+			delay = transientDelay(m.Delivered)
+		}
+		if err := msg.NakWithDelay(delay); err != nil {
+			w.cfg.Logger.Warn("bus: nak", "service", w.cfg.Service, "stream", m.Stream, "seq", m.StreamSeq, "err", err)
+		}
+	}
+}
+
+// deadLetter writes m to the DLQ and only then Terms it; when the DLQ
+// write fails the message is nak'ed instead, so nothing is lost.
+func (w *Worker) deadLetter(msg jetstream.Msg, m *Message, herr error, class string, start time.Time) {
+	dl := newDeadLetter(m, herr, class, start)
+	if err := publishDeadLetter(w.js, dl); err != nil {
+		w.cfg.Logger.Error("bus: dead letter not written, message kept", "service", w.cfg.Service,
+			"stream", m.Stream, "seq", m.StreamSeq, "class", class, "err", err)
+		if nerr := msg.NakWithDelay(transientDelay(m.Delivered)); nerr != nil {
+			w.cfg.Logger.Warn("bus: nak", "service", w.cfg.Service, "err", nerr)
+		}
+		return
+	}
+	w.cfg.Metrics.deadLettered(w.cfg.Service, class)
+	w.cfg.Logger.Warn("bus: dead-lettered", "service", w.cfg.Service, "id", dl.ID,
+		"stream", m.Stream, "seq", m.StreamSeq, "class", class, "attempts", m.Delivered, "err", herr)
+	if err := msg.TermWithReason("dead-lettered " + class); err != nil {
+		w.cfg.Logger.Warn("bus: term", "service", w.cfg.Service, "err", err)
+	}
+}
+
+// keepAlive sends InProgress for msg every interval until stop is
+// called, so a handler slower than AckWait is not redelivered under it.
+// It costs one timer per message; fast handlers never see it fire.
+func keepAlive(msg jetstream.Msg, every time.Duration) (stop func()) {
+	if every <= 0 {
+		return func() {}
+	}
+	var (
+		mu   sync.Mutex
+		t    *time.Timer
+		done bool
+	)
+	tick := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if done {
+			return
+		}
+		_ = msg.InProgress()
+		t.Reset(every)
+	}
+	mu.Lock()
+	t = time.AfterFunc(every, tick)
+	mu.Unlock()
+	return func() {
+		mu.Lock()
+		done = true
+		t.Stop()
+		mu.Unlock()
+	}
+}
+
+// logAttrs is shared by the logging middleware: never the payload.
+func logAttrs(m *Message) []any {
+	return []any{
+		slog.String("service", m.service), slog.String("subject", m.Subject),
+		slog.String("stream", m.Stream), slog.Uint64("seq", m.StreamSeq), slog.Int("delivered", m.Delivered),
+	}
+}

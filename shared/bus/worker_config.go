@@ -1,0 +1,65 @@
+package bus
+
+import (
+	"fmt"
+	"log/slog"
+	"runtime"
+	"time"
+)
+
+// Worker defaults.
+const (
+	DefaultBatch         = 256
+	DefaultShutdownGrace = 30 * time.Second
+)
+
+// WorkerConfig configures a Worker.
+type WorkerConfig struct {
+	// Service names the consuming service in DLQ subjects, entries and
+	// metrics. Required.
+	Service string
+	// Stream and Consumer name the durable pull consumer to consume.
+	// Required; the consumer must exist (Setup or CreateOrUpdateConsumer).
+	Stream, Consumer string
+	// Concurrency bounds handlers running at once (default 2·GOMAXPROCS).
+	Concurrency int
+	// Batch bounds messages buffered from the server (default 256).
+	Batch int
+	// MaxDeliver must equal the consumer's: at that delivery a transient
+	// error dead-letters the message instead of naking it (default 10).
+	MaxDeliver int
+	// ShutdownGrace is how long in-flight handlers may run after Run's
+	// context is done before their own context is cancelled (the hard
+	// shutdown). Default 30s.
+	ShutdownGrace time.Duration
+	// Logger receives warnings (failed acks, DLQ writes); default slog.Default().
+	Logger *slog.Logger
+	// Metrics counts dead letters; nil disables it. Handler outcomes and
+	// durations are counted by the WithMetrics middleware.
+	Metrics *Metrics
+}
+
+func (c WorkerConfig) withDefaults() (WorkerConfig, error) {
+	if c.Service == "" || c.Stream == "" || c.Consumer == "" {
+		return c, fmt.Errorf("%w: Service, Stream and Consumer are required", ErrInvalidConfig)
+	}
+	if c.Concurrency < 0 || c.Batch < 0 || c.MaxDeliver < 0 || c.ShutdownGrace < 0 {
+		return c, fmt.Errorf("%w: negative Concurrency, Batch, MaxDeliver or ShutdownGrace", ErrInvalidConfig)
+	}
+	if c.Concurrency == 0 {
+		c.Concurrency = 2 * runtime.GOMAXPROCS(0)
+	}
+	if c.Batch == 0 {
+		c.Batch = DefaultBatch
+	}
+	if c.MaxDeliver == 0 {
+		c.MaxDeliver = DefaultMaxDeliver
+	}
+	if c.ShutdownGrace == 0 {
+		c.ShutdownGrace = DefaultShutdownGrace
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c, nil
+}
