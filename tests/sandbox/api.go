@@ -186,7 +186,10 @@ func writePDF(w http.ResponseWriter, b []byte) {
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	enc := json.NewEncoder(w)
+	// nextUri carries '&': keep it readable, as the providers do.
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
 }
 
 // hasHeader reports whether r carries want under header name (always
