@@ -1,0 +1,161 @@
+package envelope
+
+import (
+	"fmt"
+	"time"
+)
+
+// Apply applies ev to rec and returns the new record and the ledger entry to
+// publish. The entry is also appended to the new record's Outbox, Seq and
+// LastHash advance to it, ev.ID joins Applied and UpdatedAt becomes now.
+// rec itself is never modified, so a caller whose KV compare-and-set failed
+// can re-read and apply again.
+//
+// An event whose id rec has already applied is a duplicate: Apply returns
+// rec unchanged and a nil entry. Any other event yields exactly one entry:
+// its own type when it changed the record, TypeStale when it changed nothing
+// and TypeConflict for a second, different terminal event (see the package
+// documentation for the rules). An event the machine cannot accept returns
+// an error wrapping ErrInvalidEvent.
+func Apply(rec Record, ev Event, now time.Time) (Record, *Entry, error) {
+	if err := validate(&rec, ev); err != nil {
+		return rec, nil, err
+	}
+	if rec.HasApplied(ev.ID) {
+		return rec, nil, nil
+	}
+	next := rec.clone()
+	next.Tenant, next.Provider, next.EnvelopeID = ev.Tenant, ev.Provider, ev.EnvelopeID
+	if next.State == "" {
+		next.State = StateCreated
+	}
+	prev := next.State
+	typ, rcp := transition(&next, ev)
+
+	e := Entry{
+		ID:            ev.ID,
+		Tenant:        ev.Tenant,
+		Provider:      ev.Provider,
+		EnvelopeID:    ev.EnvelopeID,
+		Type:          typ,
+		State:         next.State,
+		PreviousState: prev,
+		Recipient:     rcp,
+		OccurredAt:    FormatTime(ev.OccurredAt),
+		RecordedAt:    FormatTime(now),
+		Source:        ev.Source,
+		Seq:           rec.Seq + 1,
+		PrevHash:      rec.LastHash,
+	}
+	hash, err := e.ComputeHash()
+	if err != nil {
+		return rec, nil, fmt.Errorf("apply event %s: %w", ev.ID, err)
+	}
+	e.Hash = hash
+	next.Seq, next.LastHash = e.Seq, e.Hash
+	next.markApplied(ev.ID)
+	next.UpdatedAt = now
+	next.Outbox = append(next.Outbox, e)
+	return next, &e, nil
+}
+
+// FormatTime renders a ledger timestamp: RFC 3339 in UTC with the
+// sub-second digits the time carries.
+func FormatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// validate rejects events the machine cannot apply to rec.
+func validate(rec *Record, ev Event) error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: event %q: %s", ErrInvalidEvent, ev.ID, fmt.Sprintf(format, args...))
+	}
+	switch {
+	case !ev.Type.Valid():
+		return bad("unknown type %q", ev.Type)
+	case ev.ID == "":
+		return bad("empty id")
+	case ev.EnvelopeID == "":
+		return bad("empty envelope id")
+	case ev.Provider == "":
+		return bad("empty provider")
+	case !ValidTenant(ev.Tenant):
+		return bad("invalid tenant %q", ev.Tenant)
+	case ev.Type.IsRecipient() && (ev.Recipient == nil || ev.Recipient.Key() == ""):
+		return bad("%s without a recipient", ev.Type)
+	case ev.Type == TypeCorrected && !ev.State.Valid():
+		return bad("correction to unknown state %q", ev.State)
+	case rec.Tenant != "" && rec.Tenant != ev.Tenant,
+		rec.EnvelopeID != "" && rec.EnvelopeID != ev.EnvelopeID,
+		rec.Provider != "" && rec.Provider != ev.Provider:
+		return bad("for %s/%s/%s, record is %s/%s/%s",
+			ev.Tenant, ev.Provider, ev.EnvelopeID, rec.Tenant, rec.Provider, rec.EnvelopeID)
+	}
+	return nil
+}
+
+// transition changes rec as ev says and returns the ledger type to record
+// and, for recipient events, the recipient as it now stands.
+func transition(rec *Record, ev Event) (Type, *EntryRecipient) {
+	switch {
+	case ev.Type.IsRecipient():
+		return applyRecipient(rec, ev)
+	case ev.Type == TypeCorrected:
+		rec.Conflict = false
+		if rec.State == ev.State {
+			return TypeStale, nil
+		}
+		rec.State = ev.State
+		return TypeCorrected, nil
+	}
+	target := stateForType[ev.Type]
+	switch {
+	case !target.Terminal():
+		if rec.State.Rank() >= target.Rank() {
+			return TypeStale, nil
+		}
+	case rec.State == target:
+		return TypeStale, nil
+	case rec.State.Terminal():
+		// The first terminal state stands until the provider's truth
+		// arrives as a correction.
+		rec.Conflict = true
+		return TypeConflict, nil
+	}
+	rec.State = target
+	return ev.Type, nil
+}
+
+// applyRecipient applies a recipient event. The recipient is updated even
+// on a terminal envelope, so late arrivals converge; the envelope itself
+// only moves to partially_signed, and only from below it.
+func applyRecipient(rec *Record, ev Event) (Type, *EntryRecipient) {
+	i := rec.recipientFor(*ev.Recipient)
+	rc := &rec.Recipients[i]
+	changed := false
+	raise := func(s RecipientState) {
+		if rc.State.Rank() < s.Rank() {
+			rc.State = s
+			changed = true
+		}
+	}
+	switch ev.Type {
+	case TypeRecipientSigned:
+		raise(RecipientSigned)
+		if !rec.State.Terminal() && rec.State.Rank() < StatePartiallySigned.Rank() {
+			rec.State = StatePartiallySigned
+			changed = true
+		}
+	case TypeRecipientDeclined:
+		raise(RecipientDeclined)
+	case TypeRecipientDeliveryFailed:
+		rc.DeliveryFailures++
+		changed = true
+	case TypeRecipientAuthFailed:
+		rc.AuthFailures++
+		changed = true
+	}
+	out := &EntryRecipient{ID: rc.ID, Email: rc.Email, State: rc.State}
+	if !changed {
+		return TypeStale, out
+	}
+	return ev.Type, out
+}
