@@ -29,3 +29,11 @@ func Logging(logger *slog.Logger) Middleware {
 		}
 	}
 }
+
+// logAttrs locates m for a log line: never its payload or headers.
+func logAttrs(m *Message) []any {
+	return []any{
+		slog.String("service", m.service), slog.String("subject", m.Subject),
+		slog.String("stream", m.Stream), slog.Uint64("seq", m.StreamSeq), slog.Int("delivered", m.Delivered),
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"sync"
 	"time"
 
@@ -210,13 +209,5 @@ func keepAlive(msg jetstream.Msg, every time.Duration) (stop func()) {
 		done = true
 		t.Stop()
 		mu.Unlock()
-	}
-}
-
-// logAttrs is shared by the logging middleware: never the payload.
-func logAttrs(m *Message) []any {
-	return []any{
-		slog.String("service", m.service), slog.String("subject", m.Subject),
-		slog.String("stream", m.Stream), slog.Uint64("seq", m.StreamSeq), slog.Int("delivered", m.Delivered),
 	}
 }
