@@ -24,9 +24,10 @@ type Entry struct {
 	// Type is the event's type, or TypeStale / TypeConflict.
 	Type Type `json:"type"`
 	// State is the envelope state after the entry, PreviousState before it.
-	State         State           `json:"state"`
-	PreviousState State           `json:"previous_state"`
-	Recipient     *EntryRecipient `json:"recipient,omitempty"`
+	State         State `json:"state"`
+	PreviousState State `json:"previous_state"`
+	// Recipient is set for recipient events only.
+	Recipient *EntryRecipient `json:"recipient,omitempty"`
 	// OccurredAt is when the provider says it happened, RecordedAt when
 	// the state machine applied it; both RFC 3339 in UTC (FormatTime).
 	OccurredAt string `json:"occurred_at"`
