@@ -14,6 +14,10 @@ type File struct {
 	Ingress Ingress  `yaml:"ingress"`
 	Streams Streams  `yaml:"streams"`
 	Tenants []Tenant `yaml:"tenants"`
+
+	// lines maps field paths ("tenants[0].id") to their line in the file,
+	// so that validation messages can point at it. Nil when built in code.
+	lines map[string]int
 }
 
 // Admin configures the admin API.

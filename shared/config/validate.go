@@ -1,0 +1,265 @@
+package config
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/countersign/countersign/shared/providers"
+)
+
+// tenantID is the shape of a tenant id: it appears in URLs and NATS
+// subjects, so it must be a safe single token.
+var tenantID = regexp.MustCompile(`^[a-z0-9_-]{1,64}$`)
+
+// kindFields lists, per kind, the kind-specific Provider fields it uses.
+// A field set for a kind that does not use it is an error: it would be
+// silently ignored, and the author surely meant something by it.
+var kindFields = map[string][]string{
+	providers.KindStandardWebhooks: {"secrets", "tolerance"},
+	providers.KindDocuSign:         {"hmac_keys", "api"},
+	providers.KindDropboxSign:      {"api_key", "api"},
+	providers.KindAdobeSign:        {"client_ids", "api"},
+	providers.KindESignAnyWhere:    {"callback_token", "api"},
+}
+
+// usesTolerance reports whether kind checks a timestamp tolerance.
+func usesTolerance(kind string) bool {
+	return slices.Contains(kindFields[kind], "tolerance")
+}
+
+// Validate checks the whole file and returns every problem, joined; each
+// is a *FieldError ("<file>: <path>: <problem>") wrapping ErrInvalid.
+// Call ApplyDefaults first (Parse does): zero values are not defaults here.
+func (f *File) Validate() error {
+	name := f.Path
+	if name == "" {
+		name = "config"
+	}
+	v := &validator{p: problems{file: name}, lines: f.lines}
+	v.admin(&f.Admin)
+	v.ingress(&f.Ingress)
+	v.streams(&f.Streams)
+	ids := map[string]string{}
+	for i := range f.Tenants {
+		path := fmt.Sprintf("tenants[%d]", i)
+		t := &f.Tenants[i]
+		if prev, dup := ids[t.ID]; dup && t.ID != "" {
+			v.add(path+".id", "duplicate tenant id %q (also %s)", t.ID, prev)
+		}
+		ids[t.ID] = path
+		v.tenant(t, path)
+	}
+	return v.p.err()
+}
+
+type validator struct {
+	p     problems
+	lines map[string]int
+}
+
+// add records a problem at path, with the line of path or of its nearest
+// written ancestor (a missing field points at its parent).
+func (v *validator) add(path, format string, args ...any) {
+	line := 0
+	for p := path; p != "" && line == 0; {
+		if l, ok := v.lines[p]; ok {
+			line = l
+			break
+		}
+		i := strings.LastIndexAny(p, ".[")
+		if i < 0 {
+			break
+		}
+		p = p[:i]
+	}
+	v.p.add(ErrInvalid, path, line, format, args...)
+}
+
+func (v *validator) nonNegative(path string, x float64) {
+	if x < 0 {
+		v.add(path, "must not be negative")
+	}
+}
+
+func (v *validator) admin(a *Admin) {
+	if len(a.Tokens) == 0 {
+		v.add("admin.tokens", "at least one admin token is required (the admin API accepts no request without one)")
+	}
+	for i, t := range a.Tokens {
+		if t.Value() == "" {
+			v.add(fmt.Sprintf("admin.tokens[%d]", i), "empty token")
+		}
+	}
+}
+
+func (v *validator) ingress(in *Ingress) {
+	if in.MaxBodyBytes < 0 {
+		v.add("ingress.max_body_bytes", "must not be negative")
+	}
+	v.nonNegative("ingress.read_timeout", float64(in.ReadTimeout))
+	v.nonNegative("ingress.write_timeout", float64(in.WriteTimeout))
+	v.nonNegative("ingress.idle_timeout", float64(in.IdleTimeout))
+	v.nonNegative("ingress.persist_timeout", float64(in.PersistTimeout))
+}
+
+func (v *validator) streams(s *Streams) {
+	// JetStream allows 1 to 5 replicas.
+	if s.Replicas < 1 || s.Replicas > 5 {
+		v.add("streams.replicas", "must be between 1 and 5")
+	}
+	if s.MaxDeliver < 1 {
+		v.add("streams.max_deliver", "must be at least 1 (poison messages must reach the DLQ)")
+	}
+	v.nonNegative("streams.raw_max_age", float64(s.RawMaxAge))
+	v.nonNegative("streams.dlq_max_age", float64(s.DLQMaxAge))
+	v.nonNegative("streams.ledger_max_age", float64(s.LedgerMaxAge))
+}
+
+func (v *validator) tenant(t *Tenant, path string) {
+	if !tenantID.MatchString(t.ID) {
+		v.add(path+".id", "invalid tenant id %q (want 1 to 64 of a-z 0-9 _ -)", t.ID)
+	}
+	v.nonNegative(path+".rate_limit.rate", t.RateLimit.Rate)
+	v.nonNegative(path+".rate_limit.burst", float64(t.RateLimit.Burst))
+	kinds := map[string]string{}
+	for j := range t.Providers {
+		pp := fmt.Sprintf("%s.providers[%d]", path, j)
+		p := &t.Providers[j]
+		if prev, dup := kinds[p.Kind]; dup && p.Kind != "" {
+			v.add(pp+".kind", "duplicate provider kind %q (also %s)", p.Kind, prev)
+		}
+		kinds[p.Kind] = pp
+		v.provider(p, pp)
+	}
+}
+
+func (v *validator) provider(p *Provider, path string) {
+	allowed, known := kindFields[p.Kind]
+	switch {
+	case p.Kind == "":
+		v.add(path+".kind", "kind is required (one of %s)", strings.Join(providers.Kinds, ", "))
+		return
+	case !known:
+		v.add(path+".kind", "unknown provider kind %q (want one of %s)", p.Kind, strings.Join(providers.Kinds, ", "))
+		return
+	}
+	for _, field := range setFields(p) {
+		if !slices.Contains(allowed, field) {
+			v.add(path+"."+field, "%s does not apply to kind %s", field, p.Kind)
+		}
+	}
+	switch p.Kind {
+	case providers.KindStandardWebhooks:
+		if len(p.Secrets) == 0 {
+			v.add(path+".secrets", "at least one whsec_ secret is required for kind %s", p.Kind)
+		}
+		for i, s := range p.Secrets {
+			if !validWebhookSecret(s.Value()) {
+				v.add(fmt.Sprintf("%s.secrets[%d]", path, i), "malformed secret%s (want whsec_ followed by base64)", from(s))
+			}
+		}
+		v.nonNegative(path+".tolerance", float64(p.Tolerance))
+	case providers.KindDocuSign:
+		if len(p.HMACKeys) == 0 {
+			v.add(path+".hmac_keys", "at least one Connect HMAC key is required for kind %s", p.Kind)
+		}
+		for i, k := range p.HMACKeys {
+			if k.Value() == "" {
+				v.add(fmt.Sprintf("%s.hmac_keys[%d]", path, i), "empty key")
+			}
+		}
+	case providers.KindDropboxSign:
+		if p.APIKey.Value() == "" {
+			v.add(path+".api_key", "required for kind %s", p.Kind)
+		}
+	case providers.KindAdobeSign:
+		if len(p.ClientIDs) == 0 {
+			v.add(path+".client_ids", "at least one client id is required for kind %s", p.Kind)
+		}
+		for i, id := range p.ClientIDs {
+			if id == "" {
+				v.add(fmt.Sprintf("%s.client_ids[%d]", path, i), "empty client id")
+			}
+		}
+	case providers.KindESignAnyWhere:
+		if p.CallbackToken.Value() == "" {
+			v.add(path+".callback_token", "required for kind %s", p.Kind)
+		}
+	}
+	if p.API != nil && slices.Contains(allowed, "api") {
+		v.api(p.API, p.Kind, path+".api")
+	}
+}
+
+func (v *validator) api(a *API, kind, path string) {
+	if a.BaseURL == "" {
+		v.add(path+".base_url", "required")
+	} else if u, err := url.Parse(a.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		v.add(path+".base_url", "want an absolute http(s) URL")
+	}
+	switch kind {
+	case providers.KindDropboxSign:
+		// Dropbox Sign authenticates API calls with the provider's api_key.
+		if !a.Token.IsZero() {
+			v.add(path+".token", "token does not apply to kind %s (its api_key is the API credential)", kind)
+		}
+	default:
+		if a.Token.Value() == "" {
+			v.add(path+".token", "required for kind %s", kind)
+		}
+	}
+	if kind == providers.KindDocuSign {
+		if a.AccountID == "" {
+			v.add(path+".account_id", "required for kind %s (API paths include it)", kind)
+		}
+	} else if a.AccountID != "" {
+		v.add(path+".account_id", "account_id does not apply to kind %s", kind)
+	}
+	v.nonNegative(path+".rate", a.Rate)
+	v.nonNegative(path+".burst", float64(a.Burst))
+	v.nonNegative(path+".timeout", float64(a.Timeout))
+}
+
+// setFields lists the kind-specific fields p has a value for.
+func setFields(p *Provider) []string {
+	var out []string
+	add := func(set bool, name string) {
+		if set {
+			out = append(out, name)
+		}
+	}
+	add(len(p.Secrets) > 0, "secrets")
+	add(p.Tolerance != 0, "tolerance")
+	add(len(p.HMACKeys) > 0, "hmac_keys")
+	add(!p.APIKey.IsZero(), "api_key")
+	add(len(p.ClientIDs) > 0, "client_ids")
+	add(!p.CallbackToken.IsZero(), "callback_token")
+	add(p.API != nil, "api")
+	return out
+}
+
+// validWebhookSecret reports whether s is "whsec_" and non-empty base64
+// (standard alphabet, padded or not), as Standard Webhooks defines it.
+func validWebhookSecret(s string) bool {
+	b64, ok := strings.CutPrefix(s, "whsec_")
+	if !ok || b64 == "" {
+		return false
+	}
+	if _, err := base64.StdEncoding.DecodeString(b64); err == nil {
+		return true
+	}
+	_, err := base64.RawStdEncoding.DecodeString(b64)
+	return err == nil
+}
+
+// from names a secret's reference for messages, never its value.
+func from(s Secret) string {
+	if s.Ref == "" {
+		return ""
+	}
+	return " (from " + s.Ref + ")"
+}
