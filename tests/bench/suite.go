@@ -1,0 +1,352 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go"
+)
+
+// Bench credentials: the providers' published test secrets and a literal
+// admin token. They guard nothing but a temporary loopback server.
+const (
+	Tenant          = "bench"
+	SWSecret        = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	DocuSignKey     = "docusign-test-key"
+	benchAdminToken = "bench-admin-token-not-a-secret"
+)
+
+// Config is the countersign config of a bench run; syncAlways makes the
+// embedded store fsync every write.
+func Config(syncAlways bool) string {
+	return `admin:
+  tokens: ["` + benchAdminToken + `"]
+streams:
+  sync_always: ` + strconv.FormatBool(syncAlways) + `
+tenants:
+  - id: ` + Tenant + `
+    rate_limit: {rate: 1000000, burst: 1000000}
+    providers:
+      - kind: standardwebhooks
+        secrets: ["` + SWSecret + `"]
+        tolerance: 5m
+      - kind: docusign
+        hmac_keys: ["` + DocuSignKey + `"]
+`
+}
+
+// Options configures Run. Zero fields take the defaults in brackets.
+type Options struct {
+	// Binary is the built countersign all-in-one. Required.
+	Binary string
+	// Self is the bench program itself, started with --serve-ceiling for
+	// the ceiling servers. Required.
+	Self string
+	// RepoDir is where `go test -bench` runs (the go.work root). Empty
+	// skips the Go benchmarks.
+	RepoDir string
+	// GoBenchPackages are the packages of the Go benchmarks.
+	GoBenchPackages []string
+	// GoBenchtime is -benchtime for them [2000x].
+	GoBenchtime string
+	// Connections is the closed-loop concurrency [64].
+	Connections int
+	// Saturation is the length of each closed-loop run [10s]; DocuSign's
+	// run takes half.
+	Saturation time.Duration
+	// Rates are the open-loop rates [1000, 5000, 10000]/s, each run for
+	// OpenLoop [5s] with up to OpenLoopWorkers [256] in flight.
+	Rates           []float64
+	OpenLoop        time.Duration
+	OpenLoopWorkers int
+	// Drain bounds the wait for the pipeline to catch up after a phase
+	// [45s]; a phase with no new entry for 5s stops waiting sooner.
+	Drain time.Duration
+	// Log receives progress lines [os.Stderr].
+	Log io.Writer
+}
+
+func (o *Options) defaults() {
+	if o.GoBenchtime == "" {
+		o.GoBenchtime = "2000x"
+	}
+	if o.Connections == 0 {
+		o.Connections = 64
+	}
+	if o.Saturation == 0 {
+		o.Saturation = 10 * time.Second
+	}
+	if len(o.Rates) == 0 {
+		o.Rates = []float64{1000, 5000, 10000}
+	}
+	if o.OpenLoop == 0 {
+		o.OpenLoop = 5 * time.Second
+	}
+	if o.OpenLoopWorkers == 0 {
+		o.OpenLoopWorkers = 256
+	}
+	if o.Drain == 0 {
+		o.Drain = 45 * time.Second
+	}
+	if o.Log == nil {
+		o.Log = os.Stderr
+	}
+}
+
+// drainIdle is how long a drain waits without a new entry before it calls
+// the pipeline stalled.
+const drainIdle = 5 * time.Second
+
+// Run runs every phase and returns the figures. A phase that fails is
+// listed in Results.Problems and the run goes on with the next one; the
+// error is only for a run that could not start at all.
+func Run(ctx context.Context, o Options) (*Results, error) {
+	o.defaults()
+	if o.Binary == "" || o.Self == "" {
+		return nil, fmt.Errorf("bench: Options.Binary and Options.Self are required")
+	}
+	sw, err := NewStandardWebhooksSigner(SWSecret)
+	if err != nil {
+		return nil, err
+	}
+	r := &Results{StartedAt: time.Now().UTC(), Machine: ThisMachine(), Ratios: map[string]float64{}}
+	s := &suite{o: o, r: r, sw: sw, ds: NewDocuSignSigner(DocuSignKey)}
+
+	s.mainRun(ctx)
+	s.syncAlwaysRun(ctx)
+	for _, name := range []string{"bare", "verify"} {
+		s.ceiling(ctx, name)
+	}
+	s.ratios()
+	if o.RepoDir != "" && len(o.GoBenchPackages) > 0 {
+		s.logf("go test -bench %v", o.GoBenchPackages)
+		gctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+		r.GoBenchmarks, err = RunGoBenchmarks(gctx, o.RepoDir, o.GoBenchtime, o.GoBenchPackages...)
+		cancel()
+		if err != nil {
+			s.problem("go benchmarks: %v", err)
+		}
+	}
+	r.Seconds = round3(time.Since(r.StartedAt).Seconds())
+	return r, nil
+}
+
+type suite struct {
+	o      Options
+	r      *Results
+	sw, ds Signer
+}
+
+func (s *suite) logf(format string, args ...any) {
+	fmt.Fprintf(s.o.Log, "bench: "+format+"\n", args...)
+}
+
+func (s *suite) problem(format string, args ...any) {
+	p := fmt.Sprintf(format, args...)
+	s.logf("PROBLEM %s", p)
+	s.r.Problems = append(s.r.Problems, p)
+}
+
+// countersign is a started all-in-one with the pipeline subscribed.
+type countersign struct {
+	srv  *Server
+	nc   *nats.Conn
+	pipe *Pipeline
+	dir  string
+}
+
+func (s *suite) startCountersign(ctx context.Context, syncAlways bool) (*countersign, error) {
+	dir, err := os.MkdirTemp("", "countersign-bench-")
+	if err != nil {
+		return nil, fmt.Errorf("bench: temp dir: %w", err)
+	}
+	srv, err := StartServer(ctx, ServerConfig{Binary: s.o.Binary, Config: Config(syncAlways), Dir: dir})
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, err
+	}
+	c := &countersign{srv: srv, dir: dir, pipe: NewPipeline()}
+	if c.nc, err = nats.Connect(srv.NATSURL, nats.Name("countersign-bench")); err != nil {
+		c.stop()
+		return nil, fmt.Errorf("bench: connect %s: %w", srv.NATSURL, err)
+	}
+	if _, err := c.pipe.Subscribe(c.nc); err != nil {
+		c.stop()
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *countersign) stop() {
+	if c.nc != nil {
+		c.nc.Close()
+	}
+	c.srv.Stop()
+	_ = os.RemoveAll(c.dir)
+}
+
+func (c *countersign) target(sg Signer, t *Tracker) Target {
+	return Target{
+		URL:    c.srv.IngressURL + "/v1/webhooks/" + Tenant + "/" + sg.Kind(),
+		Signer: sg, IDs: t.ID, OnAck: t.Ack,
+	}
+}
+
+// phase runs load against countersign as phase, then waits for the
+// pipeline to drain and records both sides.
+func (s *suite) phase(ctx context.Context, c *countersign, phase string, drain time.Duration, load func(Target) LoadResult, into *[]LoadResult) {
+	tr := c.pipe.Phase(phase)
+	start := time.Now()
+	s.logf("phase %s", phase)
+	lr := load(c.target(s.signerFor(phase), tr))
+	if into != nil {
+		*into = append(*into, lr)
+	}
+	if lr.Accepted == 0 {
+		s.problem("%s: nothing accepted (status %v, first error %q)", phase, lr.Status, lr.FirstError)
+	}
+	dctx, cancel := context.WithTimeout(ctx, drain)
+	drained := tr.Drain(dctx, drainIdle)
+	cancel()
+	pr := tr.Result(start, drained)
+	if !drained {
+		s.problem("%s: pipeline did not drain within %v: %d of %d acknowledged deliveries have no ledger entry", phase, drain, pr.Missing, pr.Acked)
+	}
+	if into != nil {
+		s.r.Pipeline = append(s.r.Pipeline, pr)
+	}
+	s.logf("phase %s: %.0f accepted/s, p99 %.2f ms; pipeline %.0f entries/s, e2e p99 %.2f ms",
+		phase, lr.Rate, lr.Latency.P99, pr.EntriesPerSecond, pr.EndToEnd.P99)
+}
+
+// signerFor picks DocuSign for phases named ds*, else Standard Webhooks.
+func (s *suite) signerFor(phase string) Signer {
+	if len(phase) >= 2 && phase[:2] == "ds" {
+		return s.ds
+	}
+	return s.sw
+}
+
+// mainRun: warm-up, open-loop rates, saturation per provider, memory.
+func (s *suite) mainRun(ctx context.Context) {
+	c, err := s.startCountersign(ctx, false)
+	if err != nil {
+		s.problem("start countersign: %v", err)
+		return
+	}
+	defer c.stop()
+	sampler := startSampler(c.srv.PID())
+	client := NewClient(max(s.o.Connections, s.o.OpenLoopWorkers))
+	defer client.CloseIdleConnections()
+
+	s.phase(ctx, c, "warmup", s.o.Drain, func(t Target) LoadResult {
+		return Saturate(ctx, client, t, "warmup", s.o.Connections, time.Second)
+	}, nil)
+	for _, rate := range s.o.Rates {
+		name := fmt.Sprintf("open%.0f", rate)
+		s.phase(ctx, c, name, s.o.Drain, func(t Target) LoadResult {
+			return OpenLoop(ctx, client, t, fmt.Sprintf("countersign/standardwebhooks@%.0f/s", rate), rate, s.o.OpenLoop, s.o.OpenLoopWorkers)
+		}, &s.r.OpenLoop)
+	}
+	s.phase(ctx, c, "swsat", s.o.Drain, func(t Target) LoadResult {
+		return Saturate(ctx, client, t, "countersign/standardwebhooks", s.o.Connections, s.o.Saturation)
+	}, &s.r.Saturation)
+	s.phase(ctx, c, "dssat", s.o.Drain, func(t Target) LoadResult {
+		return Saturate(ctx, client, t, "countersign/docusign", s.o.Connections, s.o.Saturation/2)
+	}, &s.r.Saturation)
+
+	s.r.Memory.MaxSampledRSS = sampler.stop()
+	if m, err := ReadMemory(c.srv.PID()); err != nil {
+		s.problem("memory: %v", err)
+	} else {
+		s.r.Memory.PeakRSS, s.r.Memory.SteadyRSS = m.PeakRSS, m.RSS
+	}
+}
+
+// syncAlwaysRun: the Standard Webhooks saturation with every write fsynced.
+func (s *suite) syncAlwaysRun(ctx context.Context) {
+	c, err := s.startCountersign(ctx, true)
+	if err != nil {
+		s.problem("start countersign (sync_always): %v", err)
+		return
+	}
+	defer c.stop()
+	client := NewClient(s.o.Connections)
+	defer client.CloseIdleConnections()
+	s.phase(ctx, c, "syncsat", s.o.Drain/2, func(t Target) LoadResult {
+		return Saturate(ctx, client, t, "countersign/standardwebhooks/sync_always", s.o.Connections, s.o.Saturation)
+	}, &s.r.Saturation)
+}
+
+// ceiling: the same saturation against a bare or verify-only server.
+func (s *suite) ceiling(ctx context.Context, name string) {
+	s.logf("ceiling %s", name)
+	srv, err := StartCeiling(ctx, s.o.Self, name, SWSecret)
+	if err != nil {
+		s.problem("start ceiling %s: %v", name, err)
+		return
+	}
+	defer srv.Stop()
+	client := NewClient(s.o.Connections)
+	defer client.CloseIdleConnections()
+	t := Target{URL: srv.IngressURL + "/v1/webhooks/" + Tenant + "/standardwebhooks", Signer: s.sw,
+		IDs: func(i uint64) string { return "ceil-" + strconv.FormatUint(i, 10) }}
+	lr := Saturate(ctx, client, t, "ceiling/"+name, s.o.Connections, s.o.Saturation)
+	if lr.Accepted == 0 || lr.Rejected > 0 {
+		s.problem("ceiling %s: %d accepted, %d rejected (status %v)", name, lr.Accepted, lr.Rejected, lr.Status)
+	}
+	s.r.Saturation = append(s.r.Saturation, lr)
+	s.logf("ceiling %s: %.0f/s, p99 %.2f ms", name, lr.Rate, lr.Latency.P99)
+}
+
+// ratios divides each countersign saturation rate by each ceiling's.
+func (s *suite) ratios() {
+	rates := map[string]float64{}
+	for _, l := range s.r.Saturation {
+		rates[l.Name] = l.Rate
+	}
+	for _, cs := range []string{"countersign/standardwebhooks", "countersign/docusign", "countersign/standardwebhooks/sync_always"} {
+		for _, ceil := range []string{"ceiling/bare", "ceiling/verify"} {
+			if rates[cs] > 0 && rates[ceil] > 0 {
+				s.r.Ratios[cs+" ÷ "+ceil] = round3(rates[cs] / rates[ceil])
+			}
+		}
+	}
+}
+
+// sampler polls a process's VmRSS while load runs and keeps the largest.
+type sampler struct {
+	done   chan struct{}
+	result chan int64
+}
+
+func startSampler(pid int) *sampler {
+	sm := &sampler{done: make(chan struct{}), result: make(chan int64, 1)}
+	go func() {
+		var peak int64
+		tick := time.NewTicker(250 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			if m, err := ReadMemory(pid); err == nil {
+				peak = max(peak, m.RSS)
+			}
+			select {
+			case <-sm.done:
+				sm.result <- peak
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return sm
+}
+
+// stop ends sampling and returns the largest RSS seen. Call it once.
+func (sm *sampler) stop() int64 {
+	close(sm.done)
+	return <-sm.result
+}
