@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -72,7 +71,7 @@ func (s *Service) applyOnce(ctx context.Context, ev envelope.Event) error {
 	return s.flush(ctx, key, next, newRev)
 }
 
-// flush publishes the outbox to ENVELOPES (Nats-Msg-Id = tenant.token.seq,
+// flush publishes the outbox to ENVELOPES (Nats-Msg-Id = Entry.MsgID,
 // so a second flush of the same entry is dropped by the stream) and then
 // clears it by CAS. Losing that CAS is fine: whoever wrote the record
 // after us holds the same entries and flushes them too.
@@ -83,10 +82,9 @@ func (s *Service) flush(ctx context.Context, key string, rec envelope.Record, re
 		if err != nil {
 			return bus.Permanent(fmt.Errorf("encode ledger entry: %w", err))
 		}
-		msg := nats.NewMsg(envelope.Subject(e.Tenant, e.EnvelopeID, e.Type))
+		msg := nats.NewMsg(e.Subject())
 		msg.Data = data
-		id := key + "." + strconv.FormatUint(e.Seq, 10)
-		f, err := s.cfg.JS.PublishMsgAsync(msg, jetstream.WithMsgID(id))
+		f, err := s.cfg.JS.PublishMsgAsync(msg, jetstream.WithMsgID(e.MsgID()))
 		if err != nil {
 			return fmt.Errorf("publish ledger entry: %w", err)
 		}
@@ -101,7 +99,7 @@ func (s *Service) flush(ctx context.Context, key string, rec envelope.Record, re
 			return ctx.Err()
 		}
 	}
-	rec.Outbox = nil
+	rec.AckOutbox(rec.Outbox[len(rec.Outbox)-1].Seq)
 	if _, err := s.store(ctx, key, rec, rev); err != nil && !errors.Is(err, errCASConflict) {
 		return err
 	}

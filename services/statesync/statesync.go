@@ -73,7 +73,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("statesync: metrics: %w", err)
 	}
 	s := &Service{cfg: cfg, kv: kv, metrics: m}
-	mw := []bus.Middleware{bus.Recover()}
+	var mw []bus.Middleware
 	if cfg.Metrics != nil {
 		mw = append(mw, bus.WithMetrics(cfg.Metrics))
 	}

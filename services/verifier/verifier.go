@@ -19,6 +19,7 @@ import (
 	"github.com/countersign/countersign/shared/config"
 	"github.com/countersign/countersign/shared/envelope"
 	"github.com/countersign/countersign/shared/providers"
+	"github.com/countersign/countersign/shared/providers/apiclient"
 	"github.com/countersign/countersign/shared/providers/registry"
 )
 
@@ -43,6 +44,7 @@ type Service struct {
 	worker   *bus.Worker
 	ignored  *prometheus.CounterVec
 	events   *prometheus.CounterVec
+	confirm  *confirmer
 }
 
 // New builds the verifier and its worker on the RAW stream's durable
@@ -80,7 +82,12 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 			return nil, fmt.Errorf("verifier: metrics: %w", err)
 		}
 	}
-	mw := []bus.Middleware{bus.Recover()}
+	confirm, err := newConfirmer(cfg.File, apiclient.Options{Logger: cfg.Logger}, cfg.Registry)
+	if err != nil {
+		return nil, err
+	}
+	s.confirm = confirm
+	var mw []bus.Middleware
 	if cfg.Metrics != nil {
 		mw = append(mw, bus.WithMetrics(cfg.Metrics))
 	}
@@ -122,6 +129,9 @@ func (s *Service) handle(ctx context.Context, m *bus.Message) error {
 	if len(events) == 0 {
 		s.ignored.WithLabelValues(tenant, kind).Inc()
 		return nil
+	}
+	if events, err = s.confirm.confirm(ctx, tenant, a, events); err != nil {
+		return err
 	}
 	replay := m.Header.Get(bus.HeaderReplayOf) != ""
 	futures := make([]jetstream.PubAckFuture, 0, len(events))

@@ -1,0 +1,170 @@
+package verifier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/countersign/countersign/shared/bus"
+	"github.com/countersign/countersign/shared/config"
+	"github.com/countersign/countersign/shared/envelope"
+	"github.com/countersign/countersign/shared/providers"
+	"github.com/countersign/countersign/shared/providers/apiclient"
+	"github.com/countersign/countersign/shared/providers/clients"
+)
+
+// Confirmation outcomes, as the countersign_verifier_confirmations_total
+// "outcome" label.
+const (
+	// outcomeConfirmed: the API's status includes the parsed event.
+	outcomeConfirmed = "confirmed"
+	// outcomeCorrected: the API says something else; its events replace
+	// the parsed one (envelopeFinished that was a rejection, a forgery).
+	outcomeCorrected = "corrected"
+	// outcomeUnverifiable: a recipient event the API cannot speak to (it
+	// names no recipients); the authenticated callback's event is kept.
+	outcomeUnverifiable = "unverifiable"
+	// outcomeNotFound: the provider does not know the envelope (DLQ).
+	outcomeNotFound = "not_found"
+	// outcomeError: the API could not be asked (retried with backoff).
+	outcomeError = "error"
+	// outcomeNoAPI: the event asks for confirmation but the provider has
+	// no api: section; it is published as parsed.
+	outcomeNoAPI = "no_api"
+)
+
+// confirmer asks the provider's API about events its adapter will not
+// vouch for (providers.Confirmer) and replaces them by what the API says.
+type confirmer struct {
+	clients  map[string]providers.StatusClient // "<tenant>/<kind>"
+	outcomes *prometheus.CounterVec
+}
+
+// newConfirmer builds a StatusClient for every provider of f with an api:
+// section and registers the confirmation counter on reg.
+func newConfirmer(f *config.File, o apiclient.Options, reg prometheus.Registerer) (*confirmer, error) {
+	cs := map[string]providers.StatusClient{}
+	for _, t := range f.Tenants {
+		for _, p := range t.Providers {
+			c, err := clients.New(p, o)
+			if err != nil {
+				return nil, fmt.Errorf("verifier: tenant %s: %w", t.ID, err)
+			}
+			if c != nil {
+				cs[t.ID+"/"+p.Kind] = c
+			}
+		}
+	}
+	c := newConfirmerWith(cs)
+	if err := reg.Register(c.outcomes); err != nil {
+		return nil, fmt.Errorf("verifier: metrics: %w", err)
+	}
+	return c, nil
+}
+
+// newConfirmerWith returns a confirmer over the given clients, keyed
+// "<tenant>/<kind>".
+func newConfirmerWith(cs map[string]providers.StatusClient) *confirmer {
+	return &confirmer{
+		clients: cs,
+		outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "countersign_verifier_confirmations_total",
+			Help: "Parsed events checked against the provider's API, by provider and outcome.",
+		}, []string{"provider", "outcome"}),
+	}
+}
+
+// confirm returns events with every event a's MustConfirm marks replaced
+// by the events that bring the envelope to the state the provider's API
+// reports (source provider_api, dated by the API's change time or else the
+// parsed event's), the whole deduplicated by id. The API is asked once per
+// envelope. An envelope the provider does not know is a permanent error
+// (DLQ); any other API failure is returned as is, transient.
+func (c *confirmer) confirm(ctx context.Context, tenant string, a providers.Adapter, events []envelope.Event) ([]envelope.Event, error) {
+	cf, ok := a.(providers.Confirmer)
+	if !ok {
+		return events, nil
+	}
+	kind := a.Kind()
+	client := c.clients[tenant+"/"+kind]
+	out := make([]envelope.Event, 0, len(events))
+	seen := map[string]bool{}
+	add := func(evs ...envelope.Event) {
+		for _, ev := range evs {
+			if !seen[ev.ID] {
+				seen[ev.ID] = true
+				out = append(out, ev)
+			}
+		}
+	}
+	statuses := map[string]providers.Status{}
+	for _, ev := range events {
+		if !cf.MustConfirm(ev) {
+			add(ev)
+			continue
+		}
+		if client == nil {
+			c.outcomes.WithLabelValues(kind, outcomeNoAPI).Inc()
+			add(ev)
+			continue
+		}
+		st, asked := statuses[ev.EnvelopeID]
+		if !asked {
+			var err error
+			st, err = client.Status(ctx, ev.EnvelopeID)
+			switch {
+			case errors.Is(err, providers.ErrNotFound):
+				c.outcomes.WithLabelValues(kind, outcomeNotFound).Inc()
+				return nil, bus.Permanent(fmt.Errorf("envelope deleted at provider: %w", err))
+			case err != nil:
+				c.outcomes.WithLabelValues(kind, outcomeError).Inc()
+				return nil, fmt.Errorf("confirm %s envelope %s: %w", kind, ev.EnvelopeID, err)
+			}
+			// The envelope is the one asked about, whatever id the
+			// answer spells: the subject and record key follow it.
+			st.EnvelopeID = ev.EnvelopeID
+			statuses[ev.EnvelopeID] = st
+		}
+		confirmed := providers.EventsFromStatus(tenant, kind, st, envelope.SourceProviderAPI, ev.OccurredAt)
+		outcome := outcomeCorrected
+		switch {
+		case contains(confirmed, ev):
+			outcome = outcomeConfirmed
+		case ev.Type.IsRecipient() && len(st.Recipients) == 0:
+			// eSignAnyWhere's envelope answer names no recipients: it can
+			// neither confirm nor deny a signer, and the callback carried
+			// the tenant's secret token.
+			outcome = outcomeUnverifiable
+			confirmed = append(confirmed, ev)
+		}
+		c.outcomes.WithLabelValues(kind, outcome).Inc()
+		add(confirmed...)
+	}
+	return out, nil
+}
+
+// contains reports whether evs holds an event of ev's type about ev's
+// recipient (if any).
+func contains(evs []envelope.Event, ev envelope.Event) bool {
+	for _, e := range evs {
+		if e.Type != ev.Type {
+			continue
+		}
+		if ev.Recipient == nil || (e.Recipient != nil && sameRecipient(*e.Recipient, *ev.Recipient)) {
+			return true
+		}
+	}
+	return false
+}
+
+// sameRecipient reports whether two references name one recipient: the
+// same provider id, or the same email when either lacks an id.
+func sameRecipient(a, b envelope.RecipientRef) bool {
+	if a.ID != "" && b.ID != "" {
+		return a.ID == b.ID
+	}
+	return a.Email != "" && strings.EqualFold(a.Email, b.Email)
+}
