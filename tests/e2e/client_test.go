@@ -141,4 +141,3 @@ func decodeEntries(t *testing.T, raw []json.RawMessage) []ledgerEntry {
 	}
 	return out
 }
-

@@ -138,4 +138,6 @@ func TestIngressAnswers(t *testing.T) {
 
 type errStatus int
 
-func (e errStatus) Error() string { return "status " + strconv.Itoa(int(e)) + " " + strings.ToLower(http.StatusText(int(e))) }
+func (e errStatus) Error() string {
+	return "status " + strconv.Itoa(int(e)) + " " + strings.ToLower(http.StatusText(int(e)))
+}
