@@ -102,7 +102,7 @@ func (s *Service) Run(ctx context.Context) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelWarn),
 	}
-	return serve(ctx, srv, s.cfg.Logger.With("service", "ingress"))
+	return serve(ctx, srv, s.cfg.Logger)
 }
 
 func serve(ctx context.Context, srv *http.Server, log *slog.Logger) error {

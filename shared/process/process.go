@@ -107,7 +107,7 @@ func Start(ctx context.Context, name string, s cli.Settings, opts Options, logOu
 	if err != nil {
 		return nil, fmt.Errorf("--log-level: %w", err)
 	}
-	env = &Env{Name: name, Settings: s, File: file, Logger: logger.With("service", name)}
+	env = &Env{Name: name, Settings: s, File: file, Logger: logger}
 	defer func() {
 		if err != nil {
 			env.Close()
