@@ -24,9 +24,10 @@ const (
 	// outcomeCorrected: the API says something else; its events replace
 	// the parsed one (envelopeFinished that was a rejection, a forgery).
 	outcomeCorrected = "corrected"
-	// outcomeUnverifiable: a recipient event the API cannot speak to (it
-	// names no recipients); the authenticated callback's event is kept.
-	outcomeUnverifiable = "unverifiable"
+	// outcomeKept: the API neither confirms nor contradicts the event (it
+	// names no recipients, or trails its own callbacks); the authenticated
+	// callback's event is kept beside the API's.
+	outcomeKept = "kept"
 	// outcomeNotFound: the provider does not know the envelope (DLQ).
 	outcomeNotFound = "not_found"
 	// outcomeError: the API could not be asked (retried with backoff).
@@ -133,17 +134,28 @@ func (c *confirmer) confirm(ctx context.Context, tenant string, a providers.Adap
 		switch {
 		case contains(confirmed, ev):
 			outcome = outcomeConfirmed
-		case ev.Type.IsRecipient() && len(st.Recipients) == 0:
-			// eSignAnyWhere's envelope answer names no recipients: it can
-			// neither confirm nor deny a signer, and the callback carried
-			// the tenant's secret token.
-			outcome = outcomeUnverifiable
+		case ev.Type.IsRecipient() && len(st.Recipients) == 0, trails(st, ev):
+			// eSignAnyWhere's envelope answer names no recipients, and an
+			// API may not yet show (or not track) a view its own callback
+			// reports: it can neither confirm nor deny those, and the
+			// callback was authenticated. Terminal events are never kept
+			// this way.
+			outcome = outcomeKept
 			confirmed = append(confirmed, ev)
 		}
 		c.outcomes.WithLabelValues(kind, outcome).Inc()
 		add(confirmed...)
 	}
 	return out, nil
+}
+
+// trails reports whether st is behind ev without contradicting it: ev is
+// sent or delivered, and the API reports a lower, non-terminal state.
+func trails(st providers.Status, ev envelope.Event) bool {
+	if ev.Type != envelope.TypeSent && ev.Type != envelope.TypeDelivered {
+		return false
+	}
+	return !st.State.Terminal() && st.State.Rank() < envelope.State(ev.Type).Rank()
 }
 
 // contains reports whether evs holds an event of ev's type about ev's

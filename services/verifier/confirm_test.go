@@ -131,7 +131,32 @@ func TestConfirm(t *testing.T) {
 				{id(providers.KindESignAnyWhere, esawEnv, envelope.TypeRecipientSigned, &envelope.RecipientRef{Email: "ann@example.com"}, at), envelope.TypeRecipientSigned, envelope.SourceWebhook},
 			},
 			wantCalls: 1,
-			outcome:   outcomeUnverifiable,
+			outcome:   outcomeKept,
+		},
+		{
+			name:    "a view the API does not show yet is kept",
+			adapter: dropbox,
+			client:  &fakeStatus{st: providers.Status{State: envelope.StateSent, ChangedAt: apiAt}},
+			events: func() []envelope.Event {
+				return []envelope.Event{mustEvent(t, providers.KindDropboxSign, "sr-1", envelope.TypeDelivered, nil, at)}
+			},
+			want: []want{
+				{id(providers.KindDropboxSign, "sr-1", envelope.TypeSent, nil, apiAt), envelope.TypeSent, envelope.SourceProviderAPI},
+				{id(providers.KindDropboxSign, "sr-1", envelope.TypeDelivered, nil, at), envelope.TypeDelivered, envelope.SourceWebhook},
+			},
+			wantCalls: 1,
+			outcome:   outcomeKept,
+		},
+		{
+			name:    "a terminal event the API contradicts is replaced",
+			adapter: dropbox,
+			client:  &fakeStatus{st: providers.Status{State: envelope.StateSent, ChangedAt: apiAt}},
+			events: func() []envelope.Event {
+				return []envelope.Event{mustEvent(t, providers.KindDropboxSign, "sr-1", envelope.TypeCompleted, nil, at)}
+			},
+			want:      []want{{id(providers.KindDropboxSign, "sr-1", envelope.TypeSent, nil, apiAt), envelope.TypeSent, envelope.SourceProviderAPI}},
+			wantCalls: 1,
+			outcome:   outcomeCorrected,
 		},
 		{
 			name:      "deleted at the provider",
