@@ -91,6 +91,21 @@ type Provider struct {
 	// API, when set, lets countersign ask the provider for the truth
 	// (confirmation, polling, downloads).
 	API *API `yaml:"api"`
+	// Reconcile tunes how the reconciler polls this provider's API. It
+	// applies only with api: (defaulted whenever api: is set).
+	Reconcile *Reconcile `yaml:"reconcile"`
+}
+
+// Reconcile is a provider's polling schedule.
+type Reconcile struct {
+	// Interval is the time between polls when all is calm (default 5m).
+	Interval Duration `yaml:"interval"`
+	// IncidentInterval is the time between polls while callbacks go
+	// silent, the DLQ grows or the API errs (default 1m).
+	IncidentInterval Duration `yaml:"incident_interval"`
+	// StaleAfter is how long an envelope may stay non-terminal before it
+	// gets a status check every interval (default 24h).
+	StaleAfter Duration `yaml:"stale_after"`
 }
 
 // API is how countersign reaches a provider's REST API.

@@ -22,6 +22,10 @@ const (
 	DefaultAPIRate    = 10
 	DefaultAPIBurst   = 10
 	DefaultAPITimeout = 10 * time.Second
+
+	DefaultReconcileInterval         = 5 * time.Minute
+	DefaultReconcileIncidentInterval = time.Minute
+	DefaultReconcileStaleAfter       = 24 * time.Hour
 )
 
 // ApplyDefaults fills every zero setting with its default. It is
@@ -55,6 +59,13 @@ func (f *File) ApplyDefaults() {
 				setFloat(&p.API.Rate, DefaultAPIRate)
 				setInt(&p.API.Burst, DefaultAPIBurst)
 				setDuration(&p.API.Timeout, DefaultAPITimeout)
+				if p.Reconcile == nil {
+					p.Reconcile = &Reconcile{}
+				}
+				rc := p.Reconcile
+				setDuration(&rc.Interval, DefaultReconcileInterval)
+				setDuration(&rc.IncidentInterval, DefaultReconcileIncidentInterval)
+				setDuration(&rc.StaleAfter, DefaultReconcileStaleAfter)
 			}
 		}
 	}

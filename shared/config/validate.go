@@ -20,10 +20,10 @@ var tenantID = regexp.MustCompile(`^[a-z0-9_-]{1,64}$`)
 // silently ignored, and the author surely meant something by it.
 var kindFields = map[string][]string{
 	providers.KindStandardWebhooks: {"secrets", "tolerance"},
-	providers.KindDocuSign:         {"hmac_keys", "api"},
-	providers.KindDropboxSign:      {"api_key", "api"},
-	providers.KindAdobeSign:        {"client_ids", "api"},
-	providers.KindESignAnyWhere:    {"callback_token", "api"},
+	providers.KindDocuSign:         {"hmac_keys", "api", "reconcile"},
+	providers.KindDropboxSign:      {"api_key", "api", "reconcile"},
+	providers.KindAdobeSign:        {"client_ids", "api", "reconcile"},
+	providers.KindESignAnyWhere:    {"callback_token", "api", "reconcile"},
 }
 
 // usesTolerance reports whether kind checks a timestamp tolerance.
@@ -193,6 +193,30 @@ func (v *validator) provider(p *Provider, path string) {
 	if p.API != nil && slices.Contains(allowed, "api") {
 		v.api(p.API, p.Kind, path+".api")
 	}
+	if p.Reconcile != nil && slices.Contains(allowed, "reconcile") {
+		v.reconcile(p, path+".reconcile")
+	}
+}
+
+// reconcile checks a provider's polling schedule: it needs an API to poll,
+// and positive intervals (a zero interval would poll in a busy loop).
+func (v *validator) reconcile(p *Provider, path string) {
+	if p.API == nil {
+		v.add(path, "reconcile applies only to a provider with api: (there is nothing to poll)")
+		return
+	}
+	rc := p.Reconcile
+	for _, f := range []struct {
+		name string
+		d    Duration
+	}{{"interval", rc.Interval}, {"incident_interval", rc.IncidentInterval}, {"stale_after", rc.StaleAfter}} {
+		if f.d <= 0 {
+			v.add(path+"."+f.name, "must be positive")
+		}
+	}
+	if rc.IncidentInterval > rc.Interval {
+		v.add(path+".incident_interval", "must not exceed interval (incidents tighten polling)")
+	}
 }
 
 func (v *validator) api(a *API, kind, path string) {
@@ -239,6 +263,7 @@ func setFields(p *Provider) []string {
 	add(len(p.ClientIDs) > 0, "client_ids")
 	add(!p.CallbackToken.IsZero(), "callback_token")
 	add(p.API != nil, "api")
+	add(p.Reconcile != nil, "reconcile")
 	return out
 }
 
