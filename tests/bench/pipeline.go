@@ -144,10 +144,10 @@ func (t *Tracker) pending() int {
 	return n
 }
 
-// Drain waits until every acknowledged envelope has its entry, ctx ends,
-// or no entry arrived for idle (the pipeline stalled). It reports whether
-// everything drained.
-func (t *Tracker) Drain(ctx context.Context, idle time.Duration) bool {
+// Drain waits until every acknowledged envelope has its entry (drained),
+// ctx ends, or no entry arrived for idle (stalled: the pipeline stopped
+// making progress, which a slow pipeline under a deadline does not).
+func (t *Tracker) Drain(ctx context.Context, idle time.Duration) (drained, stalled bool) {
 	check := time.NewTicker(100 * time.Millisecond)
 	defer check.Stop()
 	quiet := time.NewTimer(idle)
@@ -155,15 +155,15 @@ func (t *Tracker) Drain(ctx context.Context, idle time.Duration) bool {
 	for t.pending() > 0 {
 		select {
 		case <-ctx.Done():
-			return false
+			return false, false
 		case <-quiet.C:
-			return false
+			return false, true
 		case <-t.changed:
 			quiet.Reset(idle)
 		case <-check.C:
 		}
 	}
-	return true
+	return true, false
 }
 
 // PipelineResult is what a phase's tracker measured.

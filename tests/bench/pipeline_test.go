@@ -41,8 +41,8 @@ func TestPipelineMatchesEntriesOverNATS(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if !tr.Drain(context.Background(), 5*time.Second) {
-		t.Fatalf("pipeline did not drain")
+	if drained, stalled := tr.Drain(context.Background(), 5*time.Second); !drained || stalled {
+		t.Fatalf("Drain = %v, %v; want drained", drained, stalled)
 	}
 	meshtest.CheckFor(t, 5*time.Second, 10*time.Millisecond, func() error {
 		if got := p.Unmatched(); got != 2 {
@@ -62,8 +62,8 @@ func TestTrackerDrainGivesUpWhenIdle(t *testing.T) {
 	tr.Ack(tr.ID(0), time.Now())
 	tr.Ack(tr.ID(1), time.Now())
 	p.Entry(entry(t, tr.ID(0)), time.Now())
-	if tr.Drain(context.Background(), 200*time.Millisecond) {
-		t.Fatal("Drain reported success with an entry missing")
+	if drained, stalled := tr.Drain(context.Background(), 200*time.Millisecond); drained || !stalled {
+		t.Fatalf("Drain = %v, %v with an entry missing; want stalled", drained, stalled)
 	}
 	r := tr.Result(time.Now().Add(-time.Second), false)
 	if r.Matched != 1 || r.Missing != 1 || r.Drained {
@@ -77,7 +77,7 @@ func TestTrackerEntryBeforeAck(t *testing.T) {
 	now := time.Now()
 	p.Entry(entry(t, tr.ID(0)), now)
 	tr.Ack(tr.ID(0), now.Add(time.Millisecond))
-	if !tr.Drain(context.Background(), time.Second) {
+	if drained, _ := tr.Drain(context.Background(), time.Second); !drained {
 		t.Fatal("Drain failed")
 	}
 	r := tr.Result(now, true)
@@ -91,7 +91,7 @@ func TestTrackerDrainHonoursContext(t *testing.T) {
 	tr.Ack(tr.ID(0), time.Now())
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if tr.Drain(ctx, time.Hour) {
-		t.Fatal("Drain succeeded after cancel")
+	if drained, stalled := tr.Drain(ctx, time.Hour); drained || stalled {
+		t.Fatalf("Drain = %v, %v after cancel; want neither", drained, stalled)
 	}
 }

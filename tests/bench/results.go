@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 )
@@ -45,6 +46,20 @@ type Machine struct {
 	GoVersion string `json:"go_version"`
 	OS        string `json:"os"`
 	Arch      string `json:"arch"`
+	// LoadAverage* are /proc/loadavg at start and end: other work on the
+	// machine skews every figure, and this says how much there was.
+	LoadAverageStart string `json:"load_average_start,omitempty"`
+	LoadAverageEnd   string `json:"load_average_end,omitempty"`
+}
+
+// loadAverage is the first three fields of /proc/loadavg, or "" off Linux.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	return strings.Join(f[:min(3, len(f))], " ")
 }
 
 // MemoryResult is countersign's memory over the main run.
@@ -74,7 +89,8 @@ func (r *Results) WriteFile(path string) error {
 // Print writes r as readable tables.
 func (r *Results) Print(out io.Writer) {
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "countersign bench — %s, %d CPUs, %s, %.0fs\n\n", r.StartedAt.Format(time.RFC3339), r.Machine.CPUs, r.Machine.GoVersion, r.Seconds)
+	fmt.Fprintf(tw, "countersign bench — %s, %d CPUs, %s, %.0fs, load average %s → %s\n\n", r.StartedAt.Format(time.RFC3339),
+		r.Machine.CPUs, r.Machine.GoVersion, r.Seconds, r.Machine.LoadAverageStart, r.Machine.LoadAverageEnd)
 	fmt.Fprintln(tw, "INGRESS\tmode\tconns\ttarget/s\taccepted/s\taccepted\tnon-2xx\terrors\tmissed\tp50 ms\tp99 ms\tp99.9 ms\tmax ms")
 	for _, l := range append(append([]LoadResult{}, r.Saturation...), r.OpenLoop...) {
 		target := "-"

@@ -2,7 +2,6 @@ package bench
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -37,7 +37,7 @@ type Server struct {
 	IngressURL, AdminURL, NATSURL string
 	cmd                           *exec.Cmd
 	exited                        chan struct{}
-	stderr                        *bytes.Buffer
+	stderr                        *stderrLog
 }
 
 // StartServer writes the config, starts the binary on free loopback ports
@@ -75,10 +75,10 @@ func StartCeiling(ctx context.Context, self, name, secret string) (*Server, erro
 }
 
 func (s *Server) start(ctx context.Context, bin string, args, env []string, timeout time.Duration) error {
-	s.exited, s.stderr = make(chan struct{}), &bytes.Buffer{}
+	s.exited, s.stderr = make(chan struct{}), &stderrLog{}
 	s.cmd = exec.Command(bin, args...)
 	s.cmd.Env = append(os.Environ(), env...)
-	s.cmd.Stderr = &limitedWriter{buf: s.stderr, max: 64 << 10}
+	s.cmd.Stderr = s.stderr
 	if err := s.cmd.Start(); err != nil {
 		return fmt.Errorf("bench: start %s: %w", bin, err)
 	}
@@ -88,10 +88,23 @@ func (s *Server) start(ctx context.Context, bin string, args, env []string, time
 	}
 	if err := waitReady(ctx, s.AdminURL+"/readyz", timeout, s.exited); err != nil {
 		s.Stop()
-		return fmt.Errorf("%w: %s: %w; stderr: %s", ErrNotReady, bin, err, strings.TrimSpace(s.stderr.String()))
+		return fmt.Errorf("%w: %s: %w; stderr: %s", ErrNotReady, bin, err, strings.TrimSpace(s.Stderr()))
 	}
 	return nil
 }
+
+// Exited reports whether the process has ended.
+func (s *Server) Exited() bool {
+	select {
+	case <-s.exited:
+		return true
+	default:
+		return false
+	}
+}
+
+// Stderr is the start and the end of what the process wrote to stderr.
+func (s *Server) Stderr() string { return s.stderr.String() }
 
 // PID is the process id.
 func (s *Server) PID() int { return s.cmd.Process.Pid }
@@ -213,16 +226,38 @@ func parseStatus(f io.Reader) (Memory, error) {
 	return m, nil
 }
 
-// limitedWriter keeps the first max bytes of a process's stderr: enough to
-// explain a failed start without growing during a long run.
-type limitedWriter struct {
-	buf *bytes.Buffer
-	max int
+// stderrLog keeps the first and the last stderrKeep bytes a process
+// writes: the start explains a failed start-up, the end a crash (a panic
+// message is followed by every goroutine's stack), without growing over a
+// long run.
+type stderrLog struct {
+	mu         sync.Mutex
+	head, tail []byte
 }
 
-func (w *limitedWriter) Write(p []byte) (int, error) {
-	if room := w.max - w.buf.Len(); room > 0 {
-		w.buf.Write(p[:min(len(p), room)])
+const stderrKeep = 16 << 10
+
+func (l *stderrLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := len(p)
+	if room := stderrKeep - len(l.head); room > 0 {
+		k := min(room, len(p))
+		l.head = append(l.head, p[:k]...)
+		p = p[k:]
 	}
-	return len(p), nil
+	l.tail = append(l.tail, p...)
+	if over := len(l.tail) - stderrKeep; over > 0 {
+		l.tail = append(l.tail[:0], l.tail[over:]...)
+	}
+	return n, nil
+}
+
+func (l *stderrLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.tail) == 0 {
+		return string(l.head)
+	}
+	return string(l.head) + "\n[…]\n" + string(l.tail)
 }

@@ -129,3 +129,34 @@ func TestConfigNamesBenchTenant(t *testing.T) {
 		}
 	}
 }
+
+func TestStderrLogKeepsHeadAndTail(t *testing.T) {
+	tests := []struct {
+		name     string
+		writes   []string
+		contains []string
+		maxLen   int
+	}{
+		{"short", []string{"hello ", "world"}, []string{"hello world"}, 11},
+		{"long", []string{"panic: boom\n", strings.Repeat("x", 3*stderrKeep), "last line"}, []string{"panic: boom", "[…]", "last line"}, 2*stderrKeep + 16},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var l stderrLog
+			for _, w := range tt.writes {
+				if n, err := l.Write([]byte(w)); n != len(w) || err != nil {
+					t.Fatalf("Write = %d, %v", n, err)
+				}
+			}
+			got := l.String()
+			for _, c := range tt.contains {
+				if !strings.Contains(got, c) {
+					t.Errorf("String() lacks %q", c)
+				}
+			}
+			if len(got) > tt.maxLen {
+				t.Errorf("String() is %d bytes, want ≤ %d", len(got), tt.maxLen)
+			}
+		})
+	}
+}

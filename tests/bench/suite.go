@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -63,8 +65,10 @@ type Options struct {
 	Rates           []float64
 	OpenLoop        time.Duration
 	OpenLoopWorkers int
-	// Drain bounds the wait for the pipeline to catch up after a phase
-	// [45s]; a phase with no new entry for 5s stops waiting sooner.
+	// Drain bounds the wait for the pipeline to catch up after the
+	// Standard Webhooks saturation and the lowest open-loop rate [30s];
+	// other phases wait a third or half of it. A phase with no new entry
+	// for 5s stops waiting sooner (and is reported as stalled).
 	Drain time.Duration
 	// Log receives progress lines [os.Stderr].
 	Log io.Writer
@@ -90,7 +94,7 @@ func (o *Options) defaults() {
 		o.OpenLoopWorkers = 256
 	}
 	if o.Drain == 0 {
-		o.Drain = 45 * time.Second
+		o.Drain = 30 * time.Second
 	}
 	if o.Log == nil {
 		o.Log = os.Stderr
@@ -114,10 +118,12 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 		return nil, err
 	}
 	r := &Results{StartedAt: time.Now().UTC(), Machine: ThisMachine(), Ratios: map[string]float64{}}
+	r.Machine.LoadAverageStart = loadAverage()
 	s := &suite{o: o, r: r, sw: sw, ds: NewDocuSignSigner(DocuSignKey)}
 
-	s.mainRun(ctx)
-	s.syncAlwaysRun(ctx)
+	for _, p := range s.phases() {
+		s.run(ctx, p)
+	}
 	for _, name := range []string{"bare", "verify"} {
 		s.ceiling(ctx, name)
 	}
@@ -131,6 +137,7 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 			s.problem("go benchmarks: %v", err)
 		}
 	}
+	r.Machine.LoadAverageEnd = loadAverage()
 	r.Seconds = round3(time.Since(r.StartedAt).Seconds())
 	return r, nil
 }
@@ -196,90 +203,109 @@ func (c *countersign) target(sg Signer, t *Tracker) Target {
 	}
 }
 
-// phase runs load against countersign as phase, then waits for the
-// pipeline to drain and records both sides.
-func (s *suite) phase(ctx context.Context, c *countersign, phase string, drain time.Duration, load func(Target) LoadResult, into *[]LoadResult) {
-	tr := c.pipe.Phase(phase)
-	start := time.Now()
-	s.logf("phase %s", phase)
-	lr := load(c.target(s.signerFor(phase), tr))
-	if into != nil {
-		*into = append(*into, lr)
-	}
-	if lr.Accepted == 0 {
-		s.problem("%s: nothing accepted (status %v, first error %q)", phase, lr.Status, lr.FirstError)
-	}
-	dctx, cancel := context.WithTimeout(ctx, drain)
-	drained := tr.Drain(dctx, drainIdle)
-	cancel()
-	pr := tr.Result(start, drained)
-	if !drained {
-		s.problem("%s: pipeline did not drain within %v: %d of %d acknowledged deliveries have no ledger entry", phase, drain, pr.Missing, pr.Acked)
-	}
-	if into != nil {
-		s.r.Pipeline = append(s.r.Pipeline, pr)
-	}
-	s.logf("phase %s: %.0f accepted/s, p99 %.2f ms; pipeline %.0f entries/s, e2e p99 %.2f ms",
-		phase, lr.Rate, lr.Latency.P99, pr.EntriesPerSecond, pr.EndToEnd.P99)
+// phase is one measured load against a fresh countersign.
+type phase struct {
+	// name is the tracker's phase name (no '-'); envelope ids start with it.
+	name   string
+	signer Signer
+	sync   bool
+	// drain bounds the wait for the pipeline after the load.
+	drain time.Duration
+	load  func(ctx context.Context, c *http.Client, t Target) LoadResult
+	// memory records the process's RSS over this phase.
+	memory bool
 }
 
-// signerFor picks DocuSign for phases named ds*, else Standard Webhooks.
-func (s *suite) signerFor(phase string) Signer {
-	if len(phase) >= 2 && phase[:2] == "ds" {
-		return s.ds
-	}
-	return s.sw
-}
+// warmupFor is the closed-loop warm-up each fresh server gets, so that
+// connection set-up and first stream writes stay out of the figures.
+const warmupFor = 300 * time.Millisecond
 
-// mainRun: warm-up, open-loop rates, saturation per provider, memory.
-func (s *suite) mainRun(ctx context.Context) {
-	c, err := s.startCountersign(ctx, false)
+// run starts a fresh countersign (so that no earlier backlog competes
+// for the CPU), warms it up, runs the load, then waits for the pipeline
+// within the drain bound and records both sides.
+func (s *suite) run(ctx context.Context, p phase) {
+	c, err := s.startCountersign(ctx, p.sync)
 	if err != nil {
-		s.problem("start countersign: %v", err)
+		s.problem("%s: start countersign: %v", p.name, err)
 		return
 	}
 	defer c.stop()
-	sampler := startSampler(c.srv.PID())
 	client := NewClient(max(s.o.Connections, s.o.OpenLoopWorkers))
 	defer client.CloseIdleConnections()
 
-	s.phase(ctx, c, "warmup", s.o.Drain, func(t Target) LoadResult {
-		return Saturate(ctx, client, t, "warmup", s.o.Connections, time.Second)
-	}, nil)
-	for _, rate := range s.o.Rates {
-		name := fmt.Sprintf("open%.0f", rate)
-		s.phase(ctx, c, name, s.o.Drain, func(t Target) LoadResult {
-			return OpenLoop(ctx, client, t, fmt.Sprintf("countersign/standardwebhooks@%.0f/s", rate), rate, s.o.OpenLoop, s.o.OpenLoopWorkers)
-		}, &s.r.OpenLoop)
-	}
-	s.phase(ctx, c, "swsat", s.o.Drain, func(t Target) LoadResult {
-		return Saturate(ctx, client, t, "countersign/standardwebhooks", s.o.Connections, s.o.Saturation)
-	}, &s.r.Saturation)
-	s.phase(ctx, c, "dssat", s.o.Drain, func(t Target) LoadResult {
-		return Saturate(ctx, client, t, "countersign/docusign", s.o.Connections, s.o.Saturation/2)
-	}, &s.r.Saturation)
+	warm := c.pipe.Phase("warmup" + p.name)
+	Saturate(ctx, client, c.target(p.signer, warm), "warmup", 8, warmupFor)
+	wctx, cancel := context.WithTimeout(ctx, s.o.Drain)
+	warm.Drain(wctx, drainIdle)
+	cancel()
 
-	s.r.Memory.MaxSampledRSS = sampler.stop()
-	if m, err := ReadMemory(c.srv.PID()); err != nil {
-		s.problem("memory: %v", err)
-	} else {
-		s.r.Memory.PeakRSS, s.r.Memory.SteadyRSS = m.PeakRSS, m.RSS
+	s.logf("phase %s", p.name)
+	var sm *sampler
+	if p.memory {
+		sm = startSampler(c.srv.PID())
 	}
+	tr := c.pipe.Phase(p.name)
+	start := time.Now()
+	lr := p.load(ctx, client, c.target(p.signer, tr))
+	if lr.Accepted == 0 {
+		s.problem("%s: nothing accepted (status %v, first error %q)", p.name, lr.Status, lr.FirstError)
+	}
+	dctx, cancel := context.WithTimeout(ctx, p.drain)
+	drained, stalled := tr.Drain(dctx, drainIdle)
+	cancel()
+	pr := tr.Result(start, drained)
+	if stalled {
+		s.problem("%s: pipeline stalled: no ledger entry for %v while %d acknowledged deliveries had none", p.name, drainIdle, pr.Missing)
+	}
+	if sm != nil {
+		s.r.Memory.MaxSampledRSS = sm.stop()
+		if m, err := ReadMemory(c.srv.PID()); err != nil {
+			s.problem("%s: memory: %v", p.name, err)
+		} else {
+			s.r.Memory.PeakRSS, s.r.Memory.SteadyRSS = m.PeakRSS, m.RSS
+		}
+	}
+	if c.srv.Exited() {
+		s.problem("%s: countersign exited; its stderr:\n%s", p.name, strings.TrimSpace(c.srv.Stderr()))
+	}
+	if lr.Mode == "open" {
+		s.r.OpenLoop = append(s.r.OpenLoop, lr)
+	} else {
+		s.r.Saturation = append(s.r.Saturation, lr)
+	}
+	s.r.Pipeline = append(s.r.Pipeline, pr)
+	s.logf("phase %s: %.0f accepted/s, p99 %.2f ms; pipeline %.0f entries/s, %d of %d entries within %v, e2e p99 %.2f ms",
+		p.name, lr.Rate, lr.Latency.P99, pr.EntriesPerSecond, pr.Matched, pr.Acked, p.drain, pr.EndToEnd.P99)
 }
 
-// syncAlwaysRun: the Standard Webhooks saturation with every write fsynced.
-func (s *suite) syncAlwaysRun(ctx context.Context) {
-	c, err := s.startCountersign(ctx, true)
-	if err != nil {
-		s.problem("start countersign (sync_always): %v", err)
-		return
+// phases lists the countersign phases in the order they run.
+func (s *suite) phases() []phase {
+	var ps []phase
+	for i, rate := range s.o.Rates {
+		drain := s.o.Drain / 3
+		if i == 0 {
+			drain = s.o.Drain // the lowest rate should drain fully: its e2e latency is the clean one
+		}
+		ps = append(ps, phase{
+			name: fmt.Sprintf("open%.0f", rate), signer: s.sw, drain: drain,
+			load: func(ctx context.Context, c *http.Client, t Target) LoadResult {
+				return OpenLoop(ctx, c, t, fmt.Sprintf("countersign/standardwebhooks@%.0f/s", rate), rate, s.o.OpenLoop, s.o.OpenLoopWorkers)
+			},
+		})
 	}
-	defer c.stop()
-	client := NewClient(s.o.Connections)
-	defer client.CloseIdleConnections()
-	s.phase(ctx, c, "syncsat", s.o.Drain/2, func(t Target) LoadResult {
-		return Saturate(ctx, client, t, "countersign/standardwebhooks/sync_always", s.o.Connections, s.o.Saturation)
-	}, &s.r.Saturation)
+	saturate := func(name string, d time.Duration) func(context.Context, *http.Client, Target) LoadResult {
+		return func(ctx context.Context, c *http.Client, t Target) LoadResult {
+			return Saturate(ctx, c, t, name, s.o.Connections, d)
+		}
+	}
+	return append(ps,
+		phase{name: "swsat", signer: s.sw, drain: s.o.Drain, memory: true,
+			load: saturate("countersign/standardwebhooks", s.o.Saturation)},
+		phase{name: "dssat", signer: s.ds, drain: s.o.Drain / 3,
+			load: saturate("countersign/docusign", s.o.Saturation/2)},
+		phase{name: "syncsat", signer: s.sw, sync: true, drain: s.o.Drain / 3,
+			load: saturate("countersign/standardwebhooks/sync_always", s.o.Saturation)},
+	)
 }
 
 // ceiling: the same saturation against a bare or verify-only server.

@@ -2,7 +2,9 @@ package bench
 
 import (
 	"io"
+	"strings"
 	"testing"
+	"time"
 )
 
 func TestSuiteRatios(t *testing.T) {
@@ -27,16 +29,34 @@ func TestSuiteRatios(t *testing.T) {
 	}
 }
 
-func TestSuiteSignerFor(t *testing.T) {
+func TestSuitePhases(t *testing.T) {
 	sw, err := NewStandardWebhooksSigner(SWSecret)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &suite{sw: sw, ds: NewDocuSignSigner(DocuSignKey)}
-	tests := map[string]string{"dssat": "docusign", "swsat": "standardwebhooks", "open1000": "standardwebhooks", "d": "standardwebhooks"}
-	for phase, want := range tests {
-		if got := s.signerFor(phase).Kind(); got != want {
-			t.Errorf("signerFor(%q) = %s, want %s", phase, got, want)
+	o := Options{Log: io.Discard}
+	o.defaults()
+	s := &suite{o: o, sw: sw, ds: NewDocuSignSigner(DocuSignKey)}
+	want := []struct {
+		name, kind string
+		sync       bool
+		drain      time.Duration
+	}{
+		{"open1000", "standardwebhooks", false, 30 * time.Second},
+		{"open5000", "standardwebhooks", false, 10 * time.Second},
+		{"open10000", "standardwebhooks", false, 10 * time.Second},
+		{"swsat", "standardwebhooks", false, 30 * time.Second},
+		{"dssat", "docusign", false, 10 * time.Second},
+		{"syncsat", "standardwebhooks", true, 10 * time.Second},
+	}
+	got := s.phases()
+	if len(got) != len(want) {
+		t.Fatalf("%d phases, want %d", len(got), len(want))
+	}
+	for i, w := range want {
+		p := got[i]
+		if p.name != w.name || p.signer.Kind() != w.kind || p.sync != w.sync || p.drain != w.drain || strings.Contains(p.name, "-") {
+			t.Errorf("phase %d = {%s %s sync=%v drain=%v}, want %+v", i, p.name, p.signer.Kind(), p.sync, p.drain, w)
 		}
 	}
 }
