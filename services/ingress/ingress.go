@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -80,8 +81,21 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if cfg.Health != nil {
 		cfg.Health.Mount(mux, cfg.Gatherer)
 	}
-	s.handler = mux
+	s.handler = s.canonicalPaths(mux)
 	return s, nil
+}
+
+// canonicalPaths answers 404 to paths ServeMux would otherwise redirect
+// (".." and "//" segments): a provider never follows a 307 for a POST we
+// have not stored, and CONTRACT.md has no redirect answer.
+func (s *Service) canonicalPaths(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.Path; p == "" || path.Clean(p) != p {
+			s.fail(w, "_unknown", "_unknown", http.StatusNotFound, "not found")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // Handler returns the HTTP handler (for tests and embedding).
