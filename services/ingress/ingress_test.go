@@ -109,7 +109,7 @@ func TestNoSecretsOrBodiesInLogs(t *testing.T) {
 	body := `{"type":"document.sent","timestamp":"2026-01-01T00:00:00Z","data":{"document_id":"e1","note":"` + bodyMarker + `"}}`
 	now := time.Now()
 	reqs := []*http.Request{
-		swRequest(t, swSecret, "msg_1", now, body),                                // accepted
+		swRequest(t, swSecret, "msg_1", now, body),                                 // accepted
 		swRequest(t, "whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "msg_2", now, body), // forged
 		swRequest(t, swSecret, "msg_3", now.Add(-time.Hour), body),                 // stale
 		swRequest(t, swSecret, "msg_4", now, body+strings.Repeat(" ", 5000)),       // too big
