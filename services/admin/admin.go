@@ -93,6 +93,9 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 
 	root := http.NewServeMux()
 	cfg.Health.Mount(root, cfg.Registry)
+	// The console's page is public; everything it shows comes from the API
+	// with the token the operator types in.
+	root.Handle("GET /ui/", consoleHandler())
 	if cfg.MountPublic != nil {
 		cfg.MountPublic(root)
 	}

@@ -417,7 +417,7 @@ func TestMountedRoutes(t *testing.T) {
 		JS:          n.JS,
 		Logger:      slog.New(slog.DiscardHandler),
 		Mount:       func(mux *http.ServeMux) { mux.HandleFunc("GET /v1/dlq", ok) },
-		MountPublic: func(mux *http.ServeMux) { mux.HandleFunc("GET /ui/", ok) },
+		MountPublic: func(mux *http.ServeMux) { mux.HandleFunc("GET /public/", ok) },
 	})
 	if err != nil {
 		t.Fatalf("New: %v", err)
@@ -429,7 +429,7 @@ func TestMountedRoutes(t *testing.T) {
 	}{
 		{"/v1/dlq", "", http.StatusUnauthorized},
 		{"/v1/dlq", tokenA, http.StatusOK},
-		{"/ui/index.html", "", http.StatusOK},
+		{"/public/page.html", "", http.StatusOK},
 	}
 	for _, tt := range tests {
 		if w := f.get(t, http.MethodGet, tt.path, tt.token); w.Code != tt.want {
