@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -61,7 +62,7 @@ type Options struct {
 	// run takes half.
 	Saturation time.Duration
 	// Rates are the open-loop rates [1000, 5000, 10000]/s, each run for
-	// OpenLoop [5s] with up to OpenLoopWorkers [256] in flight.
+	// OpenLoop [4s] with up to OpenLoopWorkers [256] in flight.
 	Rates           []float64
 	OpenLoop        time.Duration
 	OpenLoopWorkers int
@@ -70,6 +71,9 @@ type Options struct {
 	// other phases wait a third or half of it. A phase with no new entry
 	// for 5s stops waiting sooner (and is reported as stalled).
 	Drain time.Duration
+	// Only, when set, runs just the named phases: open<rate>, swsat,
+	// dssat, syncsat, bare, verify, gobench.
+	Only []string
 	// Log receives progress lines [os.Stderr].
 	Log io.Writer
 }
@@ -88,7 +92,7 @@ func (o *Options) defaults() {
 		o.Rates = []float64{1000, 5000, 10000}
 	}
 	if o.OpenLoop == 0 {
-		o.OpenLoop = 5 * time.Second
+		o.OpenLoop = 4 * time.Second
 	}
 	if o.OpenLoopWorkers == 0 {
 		o.OpenLoopWorkers = 256
@@ -99,6 +103,11 @@ func (o *Options) defaults() {
 	if o.Log == nil {
 		o.Log = os.Stderr
 	}
+}
+
+// runs reports whether phase is to run.
+func (o *Options) runs(phase string) bool {
+	return len(o.Only) == 0 || slices.Contains(o.Only, phase)
 }
 
 // drainIdle is how long a drain waits without a new entry before it calls
@@ -122,13 +131,17 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 	s := &suite{o: o, r: r, sw: sw, ds: NewDocuSignSigner(DocuSignKey)}
 
 	for _, p := range s.phases() {
-		s.run(ctx, p)
+		if o.runs(p.name) {
+			s.run(ctx, p)
+		}
 	}
 	for _, name := range []string{"bare", "verify"} {
-		s.ceiling(ctx, name)
+		if o.runs(name) {
+			s.ceiling(ctx, name)
+		}
 	}
 	s.ratios()
-	if o.RepoDir != "" && len(o.GoBenchPackages) > 0 {
+	if o.RepoDir != "" && len(o.GoBenchPackages) > 0 && o.runs("gobench") {
 		s.logf("go test -bench %v", o.GoBenchPackages)
 		gctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 		r.GoBenchmarks, err = RunGoBenchmarks(gctx, o.RepoDir, o.GoBenchtime, o.GoBenchPackages...)

@@ -66,3 +66,22 @@ func TestRunNeedsBinaries(t *testing.T) {
 		t.Fatal("Run without Binary and Self did not fail")
 	}
 }
+
+func TestOptionsRuns(t *testing.T) {
+	tests := []struct {
+		only  []string
+		phase string
+		want  bool
+	}{
+		{nil, "swsat", true},
+		{[]string{"swsat", "bare"}, "swsat", true},
+		{[]string{"swsat", "bare"}, "bare", true},
+		{[]string{"swsat", "bare"}, "gobench", false},
+	}
+	for _, tt := range tests {
+		o := Options{Only: tt.only}
+		if got := o.runs(tt.phase); got != tt.want {
+			t.Errorf("Only %v: runs(%q) = %v, want %v", tt.only, tt.phase, got, tt.want)
+		}
+	}
+}

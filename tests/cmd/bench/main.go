@@ -28,8 +28,9 @@ func run() int {
 		pkgs    = flag.String("go-bench", "./shared/envelope/...,./shared/providers/...", "comma-separated packages of the Go benchmarks")
 		conns   = flag.Int("conns", 64, "closed-loop keep-alive connections")
 		sat     = flag.Duration("saturation", 10*time.Second, "length of each closed-loop run")
-		openFor = flag.Duration("open-loop", 5*time.Second, "length of each open-loop run")
-		drain   = flag.Duration("drain", 45*time.Second, "bound on each wait for the pipeline to catch up")
+		openFor = flag.Duration("open-loop", 4*time.Second, "length of each open-loop run")
+		drain   = flag.Duration("drain", 30*time.Second, "bound on the longest wait for the pipeline to catch up")
+		only    = flag.String("only", "", "comma-separated subset of phases to run: open<rate>, swsat, dssat, syncsat, bare, verify, gobench")
 		ceiling = flag.String("serve-ceiling", "", "serve the ceiling handler bare|verify instead of benchmarking")
 		listen  = flag.String("listen", "127.0.0.1:0", "with --serve-ceiling: listen address")
 		secret  = flag.String("secret", bench.SWSecret, "with --serve-ceiling verify: the whsec_ secret")
@@ -53,6 +54,9 @@ func run() int {
 	opts := bench.Options{
 		Binary: *binary, Self: self, RepoDir: *repo, Connections: *conns,
 		Saturation: *sat, OpenLoop: *openFor, Drain: *drain,
+	}
+	if *only != "" {
+		opts.Only = strings.Split(*only, ",")
 	}
 	if *pkgs != "" {
 		opts.GoBenchPackages = strings.Split(*pkgs, ",")
