@@ -1,0 +1,299 @@
+package reconciler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/countersign/countersign/services/reconciler/internal/drift"
+	"github.com/countersign/countersign/services/reconciler/internal/incident"
+	"github.com/countersign/countersign/shared/envelope"
+	"github.com/countersign/countersign/shared/providers"
+)
+
+// leaseRetry is how often Reconcile asks again for a lease another
+// replica holds.
+const leaseRetry = 100 * time.Millisecond
+
+// Result is what one round found, as POST /v1/reconcile answers it.
+type Result struct {
+	Tenant   string `json:"tenant"`
+	Provider string `json:"provider"`
+	// Checked counts envelopes compared with the provider's status.
+	Checked int `json:"checked"`
+	// Drift counts envelopes whose state differed.
+	Drift int `json:"drift"`
+	// Published counts events published to STATE.
+	Published int `json:"published"`
+}
+
+// poll runs one round under the target's lease, then updates its incident
+// mode. With wait, a held lease is waited for; without, the round is
+// skipped (another replica is doing it).
+func (s *Service) poll(ctx context.Context, tg *target, since time.Time, wait bool) (Result, error) {
+	release, err := s.cfg.Leases.Acquire(ctx, tg.tenant, tg.kind, s.cfg.LeaseTTL)
+	for wait && errors.Is(err, ErrLeaseHeld) {
+		select {
+		case <-ctx.Done():
+			return Result{}, fmt.Errorf("reconciler: %s/%s: %w", tg.tenant, tg.kind, err)
+		case <-time.After(leaseRetry):
+		}
+		release, err = s.cfg.Leases.Acquire(ctx, tg.tenant, tg.kind, s.cfg.LeaseTTL)
+	}
+	if err != nil {
+		if errors.Is(err, ErrLeaseHeld) {
+			s.metrics.polls.WithLabelValues(tg.tenant, tg.kind, "lease_held").Inc()
+			return Result{}, nil
+		}
+		return Result{}, fmt.Errorf("reconciler: %s/%s: lease: %w", tg.tenant, tg.kind, err)
+	}
+	res, apiFailed, err := s.round(ctx, tg, since)
+	release()
+	outcome := "ok"
+	if err != nil {
+		outcome = "error"
+	}
+	s.metrics.polls.WithLabelValues(tg.tenant, tg.kind, outcome).Inc()
+	s.observe(ctx, tg, apiFailed)
+	return res, err
+}
+
+// observe feeds the target's incident detector and sets its mode.
+func (s *Service) observe(ctx context.Context, tg *target, apiFailed bool) {
+	sig := incident.Signals{At: s.cfg.Now()}
+	if s.cfg.Watcher != nil {
+		var err error
+		if sig, err = s.cfg.Watcher.Signals(ctx, tg.tenant, tg.kind); err != nil {
+			s.log.WarnContext(ctx, "reconciler: provider signals", "tenant", tg.tenant, "provider", tg.kind, "error", err.Error())
+		}
+	}
+	sig.APIFailed = apiFailed
+	tg.mu.Lock()
+	prev := tg.reason
+	tg.reason = tg.detector.Observe(sig)
+	now := tg.reason
+	tg.mu.Unlock()
+	if now != prev {
+		s.log.InfoContext(ctx, "reconciler: incident mode", "tenant", tg.tenant, "provider", tg.kind,
+			"incident", now != incident.ReasonNone, "reason", string(now))
+	}
+	v := 0.0
+	if now != incident.ReasonNone {
+		v = 1
+	}
+	s.metrics.incident.WithLabelValues(tg.tenant, tg.kind).Set(v)
+}
+
+// tally accumulates a round's findings across its workers.
+type tally struct {
+	mu     sync.Mutex
+	res    Result
+	oldest time.Time
+	seen   map[string]bool
+}
+
+func (t *tally) add(checked, published int, changedAt time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.res.Checked += checked
+	if published > 0 {
+		t.res.Drift++
+		t.res.Published += published
+		if t.oldest.IsZero() || changedAt.Before(t.oldest) {
+			t.oldest = changedAt
+		}
+	}
+}
+
+// round compares the target's changed and pending envelopes with the
+// provider and publishes the difference. apiFailed reports whether the
+// provider's API let it down.
+func (s *Service) round(ctx context.Context, tg *target, since time.Time) (res Result, apiFailed bool, err error) {
+	start := s.cfg.Now()
+	cur, err := s.cfg.Cursors.Cursor(ctx, tg.tenant, tg.kind)
+	if err != nil {
+		return Result{}, false, err
+	}
+	t := &tally{res: Result{Tenant: tg.tenant, Provider: tg.kind}, seen: map[string]bool{}}
+	defer func() {
+		res = t.res
+		lag := 0.0
+		if !t.oldest.IsZero() {
+			lag = max(0, start.Sub(t.oldest).Seconds())
+		}
+		s.metrics.lag.WithLabelValues(tg.tenant, tg.kind).Set(lag)
+		s.metrics.checked.WithLabelValues(tg.tenant, tg.kind).Add(float64(t.res.Checked))
+		s.metrics.drift.WithLabelValues(tg.tenant, tg.kind).Add(float64(t.res.Drift))
+		s.metrics.published.WithLabelValues(tg.tenant, tg.kind).Add(float64(t.res.Published))
+	}()
+	if tg.lister != nil {
+		from := since
+		if from.IsZero() {
+			from = cur.Since
+		}
+		if from.IsZero() {
+			from = start.Add(-tg.sched.StaleAfter.D())
+		}
+		if err := s.changed(ctx, tg, t, from); err != nil {
+			return Result{}, isAPI(err), err
+		}
+	}
+	if err := s.sweep(ctx, tg, t, start); err != nil {
+		return Result{}, isAPI(err), err
+	}
+	next := Cursor{Since: cur.Since, LastRound: s.cfg.Now()}
+	if tg.lister != nil {
+		// Never back: a trigger with an older since re-reads history
+		// without making the scheduled rounds read it again.
+		if w := start.Add(-s.cfg.Overlap); w.After(next.Since) {
+			next.Since = w
+		}
+	}
+	if err := s.cfg.Cursors.SetCursor(ctx, tg.tenant, tg.kind, next); err != nil {
+		return Result{}, false, err
+	}
+	return Result{}, false, nil
+}
+
+// apiError marks an error as the provider API's.
+type apiError struct{ err error }
+
+func (e apiError) Error() string { return e.err.Error() }
+func (e apiError) Unwrap() error { return e.err }
+
+func isAPI(err error) bool {
+	var a apiError
+	return errors.As(err, &a)
+}
+
+// changed reconciles the envelopes the provider lists as changed since
+// from.
+func (s *Service) changed(ctx context.Context, tg *target, t *tally, from time.Time) error {
+	sts, err := tg.lister.ListChanged(ctx, from)
+	if err != nil {
+		s.metrics.apiErrors.WithLabelValues(tg.tenant, tg.kind).Inc()
+		return apiError{fmt.Errorf("reconciler: %s/%s: list changes: %w", tg.tenant, tg.kind, err)}
+	}
+	for _, st := range sts {
+		t.seen[st.EnvelopeID] = true
+	}
+	return forEach(ctx, s.cfg.Concurrency, sts, func(ctx context.Context, st providers.Status) error {
+		rec, err := s.cfg.Records.Record(ctx, tg.tenant, st.EnvelopeID)
+		if err != nil {
+			return err
+		}
+		return s.settle(ctx, tg, t, rec, st)
+	})
+}
+
+// sweep checks, one by one, the target's envelopes that are in conflict,
+// or pending: every non-terminal one for a provider without a change
+// list, those unchanged for stale_after for one with. Envelopes the
+// change list just covered are skipped.
+func (s *Service) sweep(ctx context.Context, tg *target, t *tally, start time.Time) error {
+	var due []*envelope.Record
+	staleBefore := start.Add(-tg.sched.StaleAfter.D())
+	err := s.cfg.Records.Scan(ctx, tg.tenant, func(rec *envelope.Record) {
+		switch {
+		case rec.Provider != tg.kind, t.seen[rec.EnvelopeID]:
+		case rec.Conflict:
+			due = append(due, rec)
+		case rec.State.Terminal():
+		case tg.lister == nil || rec.UpdatedAt.Before(staleBefore):
+			due = append(due, rec)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	return forEach(ctx, s.cfg.Concurrency, due, func(ctx context.Context, rec *envelope.Record) error {
+		if tg.spacing > 0 {
+			last, err := s.cfg.Cursors.LastChecked(ctx, tg.tenant, tg.kind, rec.EnvelopeID)
+			if err != nil {
+				return err
+			}
+			if !last.IsZero() && s.cfg.Now().Sub(last) < tg.spacing {
+				return nil // the provider's rule: not yet
+			}
+		}
+		st, err := tg.client.Status(ctx, rec.EnvelopeID)
+		if tg.spacing > 0 {
+			if err := s.cfg.Cursors.SetChecked(ctx, tg.tenant, tg.kind, rec.EnvelopeID, s.cfg.Now()); err != nil {
+				return err
+			}
+		}
+		switch {
+		case errors.Is(err, providers.ErrNotFound), errors.Is(err, providers.ErrUnknownStatus):
+			// Nothing the provider says can be applied; the envelope
+			// keeps its state and the next sweep asks again.
+			s.log.DebugContext(ctx, "reconciler: no usable status", "tenant", tg.tenant, "provider", tg.kind,
+				"envelope_id", rec.EnvelopeID, "error", err.Error())
+			return nil
+		case err != nil:
+			s.metrics.apiErrors.WithLabelValues(tg.tenant, tg.kind).Inc()
+			return apiError{fmt.Errorf("reconciler: %s/%s: status of %s: %w", tg.tenant, tg.kind, rec.EnvelopeID, err)}
+		}
+		return s.settle(ctx, tg, t, rec, st)
+	})
+}
+
+// settle publishes the events that bring rec to st.
+func (s *Service) settle(ctx context.Context, tg *target, t *tally, rec *envelope.Record, st providers.Status) error {
+	// Without a provider time, the record's last update dates the events:
+	// the change happened after it, and the same record yields the same
+	// ids on every poll until the events are applied.
+	fallback := s.cfg.Now()
+	if rec != nil && !rec.UpdatedAt.IsZero() {
+		fallback = rec.UpdatedAt
+	}
+	evs := drift.Events(rec, st, tg.tenant, tg.kind, fallback)
+	if len(evs) == 0 {
+		t.add(1, 0, time.Time{})
+		return nil
+	}
+	if err := s.cfg.Publisher.Publish(ctx, evs); err != nil {
+		return err
+	}
+	changedAt := st.ChangedAt
+	if changedAt.IsZero() {
+		changedAt = fallback
+	}
+	s.log.DebugContext(ctx, "reconciler: drift", "tenant", tg.tenant, "provider", tg.kind,
+		"envelope_id", st.EnvelopeID, "provider_state", string(st.State), "events", len(evs))
+	t.add(1, len(evs), changedAt)
+	return nil
+}
+
+// forEach calls fn for every item, n at a time, and returns the first
+// error (the remaining items are then skipped).
+func forEach[T any](ctx context.Context, n int, items []T, fn func(context.Context, T) error) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	work := make(chan T)
+	var wg sync.WaitGroup
+	for range min(n, len(items)) {
+		wg.Go(func() {
+			for it := range work {
+				if err := fn(ctx, it); err != nil {
+					cancel(err)
+				}
+			}
+		})
+	}
+feed:
+	for _, it := range items {
+		select {
+		case work <- it:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(work)
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return ctx.Err()
+}

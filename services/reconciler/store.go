@@ -1,0 +1,232 @@
+package reconciler
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/countersign/countersign/shared/bus"
+	"github.com/countersign/countersign/shared/envelope"
+)
+
+// Cursor is what the reconciler remembers of one (tenant, provider)
+// between rounds, in the cursors bucket.
+type Cursor struct {
+	// Since is where the next "changed since" poll starts.
+	Since time.Time `json:"since"`
+	// LastRound is when the last round finished.
+	LastRound time.Time `json:"last_round"`
+}
+
+// kvStore keeps records, cursors, per-envelope check times and poll
+// leases in JetStream KV. Keys in the cursors bucket:
+//
+//	cursor.<tenant>.<provider>            Cursor
+//	checked.<tenant>.<provider>.<token>   last single-envelope GET (RFC 3339)
+//	lease.<tenant>.<provider>             the poll lease
+type kvStore struct {
+	records jetstream.KeyValue
+	cursors jetstream.KeyValue
+	// holder names this replica in leases.
+	holder string
+	now    func() time.Time
+}
+
+// newKVStore opens the buckets bus.Setup created.
+func newKVStore(ctx context.Context, js jetstream.JetStream, holder string, now func() time.Time) (*kvStore, error) {
+	rec, err := js.KeyValue(ctx, bus.BucketEnvelopes)
+	if err != nil {
+		return nil, fmt.Errorf("reconciler: bucket %s: %w", bus.BucketEnvelopes, err)
+	}
+	cur, err := js.KeyValue(ctx, bus.BucketCursors)
+	if err != nil {
+		return nil, fmt.Errorf("reconciler: bucket %s: %w", bus.BucketCursors, err)
+	}
+	return &kvStore{records: rec, cursors: cur, holder: holder, now: now}, nil
+}
+
+// Record implements Records.
+func (s *kvStore) Record(ctx context.Context, tenant, envelopeID string) (*envelope.Record, error) {
+	e, err := s.records.Get(ctx, envelope.RecordKey(tenant, envelopeID))
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reconciler: read record %s/%s: %w", tenant, envelopeID, err)
+	}
+	var rec envelope.Record
+	if err := json.Unmarshal(e.Value(), &rec); err != nil {
+		return nil, fmt.Errorf("reconciler: decode record %s/%s: %w", tenant, envelopeID, err)
+	}
+	return &rec, nil
+}
+
+// Scan implements Records: one ordered walk over the tenant's keys rather
+// than a Get per key.
+func (s *kvStore) Scan(ctx context.Context, tenant string, fn func(*envelope.Record)) error {
+	w, err := s.records.WatchFiltered(ctx, []string{tenant + ".>"}, jetstream.IgnoreDeletes())
+	if err != nil {
+		return fmt.Errorf("reconciler: scan records of %s: %w", tenant, err)
+	}
+	defer func() { _ = w.Stop() }()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case e, ok := <-w.Updates():
+			if !ok {
+				return fmt.Errorf("reconciler: scan records of %s: watcher closed", tenant)
+			}
+			if e == nil {
+				return nil // the initial values are all delivered
+			}
+			var rec envelope.Record
+			if err := json.Unmarshal(e.Value(), &rec); err != nil {
+				continue // not a record countersign wrote: nothing to reconcile
+			}
+			fn(&rec)
+		}
+	}
+}
+
+func cursorKey(tenant, provider string) string { return "cursor." + tenant + "." + provider }
+
+func checkedKey(tenant, provider, envelopeID string) string {
+	return "checked." + tenant + "." + provider + "." + envelope.Token(envelopeID)
+}
+
+// Cursor implements Cursors; a missing cursor is the zero Cursor.
+func (s *kvStore) Cursor(ctx context.Context, tenant, provider string) (Cursor, error) {
+	var c Cursor
+	e, err := s.cursors.Get(ctx, cursorKey(tenant, provider))
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return c, nil
+	}
+	if err != nil {
+		return c, fmt.Errorf("reconciler: read cursor %s/%s: %w", tenant, provider, err)
+	}
+	if err := json.Unmarshal(e.Value(), &c); err != nil {
+		return c, fmt.Errorf("reconciler: decode cursor %s/%s: %w", tenant, provider, err)
+	}
+	return c, nil
+}
+
+// SetCursor implements Cursors. Only the lease holder writes it, so a
+// plain put is enough.
+func (s *kvStore) SetCursor(ctx context.Context, tenant, provider string, c Cursor) error {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("reconciler: encode cursor: %w", err)
+	}
+	if _, err := s.cursors.Put(ctx, cursorKey(tenant, provider), b); err != nil {
+		return fmt.Errorf("reconciler: write cursor %s/%s: %w", tenant, provider, err)
+	}
+	return nil
+}
+
+// LastChecked implements Cursors (zero time: never checked).
+func (s *kvStore) LastChecked(ctx context.Context, tenant, provider, envelopeID string) (time.Time, error) {
+	e, err := s.cursors.Get(ctx, checkedKey(tenant, provider, envelopeID))
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("reconciler: read check time: %w", err)
+	}
+	t, err := time.Parse(time.RFC3339Nano, string(e.Value()))
+	if err != nil {
+		return time.Time{}, fmt.Errorf("reconciler: decode check time: %w", err)
+	}
+	return t, nil
+}
+
+// SetChecked implements Cursors.
+func (s *kvStore) SetChecked(ctx context.Context, tenant, provider, envelopeID string, at time.Time) error {
+	if _, err := s.cursors.PutString(ctx, checkedKey(tenant, provider, envelopeID), at.UTC().Format(time.RFC3339Nano)); err != nil {
+		return fmt.Errorf("reconciler: write check time: %w", err)
+	}
+	return nil
+}
+
+// lease is the value of a lease key.
+type lease struct {
+	Holder string    `json:"holder"`
+	Until  time.Time `json:"until"`
+}
+
+// Acquire implements Leases with compare-and-set on the key's revision: a
+// lease is taken when absent, expired or already ours, and renewed every
+// third of ttl until release is called, so a long round keeps it and a
+// crashed holder loses it after ttl.
+func (s *kvStore) Acquire(ctx context.Context, tenant, provider string, ttl time.Duration) (func(), error) {
+	key := "lease." + tenant + "." + provider
+	rev, err := s.take(ctx, key, ttl, 0)
+	if err != nil {
+		return nil, err
+	}
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(ttl / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				rctx, cancel := context.WithTimeout(context.Background(), ttl/3)
+				if r, err := s.take(rctx, key, ttl, rev); err == nil {
+					rev = r
+				}
+				cancel()
+			}
+		}
+	}()
+	return func() {
+		close(stop)
+		<-done
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		// Only our own revision is deleted: a lease taken over after an
+		// expiry is not ours to drop.
+		_ = s.cursors.Delete(ctx, key, jetstream.LastRevision(rev))
+	}, nil
+}
+
+// take writes a lease for ttl: over revision rev when renewing, else
+// wherever the current lease is absent, expired or ours.
+func (s *kvStore) take(ctx context.Context, key string, ttl time.Duration, rev uint64) (uint64, error) {
+	b, err := json.Marshal(lease{Holder: s.holder, Until: s.now().Add(ttl)})
+	if err != nil {
+		return 0, fmt.Errorf("reconciler: encode lease: %w", err)
+	}
+	if rev != 0 {
+		return s.cursors.Update(ctx, key, b, rev)
+	}
+	e, err := s.cursors.Get(ctx, key)
+	switch {
+	case errors.Is(err, jetstream.ErrKeyNotFound):
+		r, err := s.cursors.Create(ctx, key, b)
+		if errors.Is(err, jetstream.ErrKeyExists) {
+			return 0, ErrLeaseHeld
+		}
+		return r, err
+	case err != nil:
+		return 0, fmt.Errorf("reconciler: read lease: %w", err)
+	}
+	var cur lease
+	if json.Unmarshal(e.Value(), &cur) == nil && cur.Holder != s.holder && s.now().Before(cur.Until) {
+		return 0, ErrLeaseHeld
+	}
+	r, err := s.cursors.Update(ctx, key, b, e.Revision())
+	if err != nil {
+		// Someone else renewed or took it between our read and write.
+		return 0, fmt.Errorf("%w: %w", ErrLeaseHeld, err)
+	}
+	return r, nil
+}
