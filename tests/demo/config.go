@@ -1,0 +1,98 @@
+package demo
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/countersign/countersign/tests/sandbox"
+)
+
+// Dev credentials shared by countersign's config and the sandbox. They are
+// published test values (most are the providers' own documentation
+// vectors) and guard nothing but loopback servers that live for one run.
+const (
+	DevStandardWebhooksSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	DevDocuSignKey            = "docusign-test-key"
+	DevDropboxAPIKey          = "324e3b0840f065eb51f3fd63231d0d33daa35d4ed10d27718839e81737065782"
+	DevAdobeClientID          = "adobe-client-1"
+	DevESignAnyWhereToken     = "esaw-token-1"
+	DevDocuSignAPIToken       = "docusign-api-token-dev"
+	DevAdobeAPIToken          = "adobe-api-token-dev"
+	DevESignAnyWhereAPIToken  = "esaw-api-token-dev"
+)
+
+// DevSecrets returns the callback credentials of the dev config.
+func DevSecrets() sandbox.Secrets {
+	return sandbox.Secrets{
+		StandardWebhooks:   DevStandardWebhooksSecret,
+		DocuSignKey:        DevDocuSignKey,
+		DropboxAPIKey:      DevDropboxAPIKey,
+		AdobeClientID:      DevAdobeClientID,
+		ESignAnyWhereToken: DevESignAnyWhereToken,
+	}
+}
+
+// DevAPI returns the provider API credentials of the dev config (the
+// sandbox requires them; Dropbox Sign's is its API key).
+func DevAPI() sandbox.APIConfig {
+	return sandbox.APIConfig{
+		DocuSignToken:      DevDocuSignAPIToken,
+		AdobeToken:         DevAdobeAPIToken,
+		ESignAnyWhereToken: DevESignAnyWhereAPIToken,
+		DocuSignAccount:    sandbox.DefaultDocuSignAcct,
+	}
+}
+
+// ConfigParams are what RenderConfig needs.
+type ConfigParams struct {
+	// AdminToken is the one admin bearer token.
+	AdminToken string
+	// Tenant is the one tenant's id.
+	Tenant string
+	// Secrets are the callback credentials (see DevSecrets).
+	Secrets sandbox.Secrets
+	// APIBaseURL is where the providers' APIs are served (the sandbox's
+	// APIHandler); empty leaves every api: section out.
+	APIBaseURL string
+	// API holds the API credentials (see DevAPI).
+	API sandbox.APIConfig
+	// PersistTimeout is ingress.persist_timeout ("" for the default).
+	PersistTimeout string
+}
+
+// RenderConfig returns a countersign YAML config with one tenant and all
+// five providers. With an API base URL every provider that has an API
+// gets an api: section pointing at it, with rate limits generous enough
+// for a burst of confirmations.
+func RenderConfig(p ConfigParams) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "admin:\n  tokens: [%q]\n", p.AdminToken)
+	if p.PersistTimeout != "" {
+		fmt.Fprintf(&b, "ingress:\n  persist_timeout: %s\n", p.PersistTimeout)
+	}
+	fmt.Fprintf(&b, "tenants:\n  - id: %s\n    rate_limit: {rate: 100000, burst: 100000}\n    providers:\n", p.Tenant)
+	api := func(token, account string) {
+		if p.APIBaseURL == "" {
+			return
+		}
+		fmt.Fprintf(&b, "        api: {base_url: %q", p.APIBaseURL)
+		if token != "" {
+			fmt.Fprintf(&b, ", token: %q", token)
+		}
+		if account != "" {
+			fmt.Fprintf(&b, ", account_id: %q", account)
+		}
+		b.WriteString(", rate: 1000, burst: 1000}\n")
+	}
+	fmt.Fprintf(&b, "      - kind: %s\n        secrets: [%q]\n        tolerance: 5m\n", sandbox.KindStandardWebhooks, p.Secrets.StandardWebhooks)
+	fmt.Fprintf(&b, "      - kind: %s\n        hmac_keys: [%q]\n", sandbox.KindDocuSign, p.Secrets.DocuSignKey)
+	api(p.API.DocuSignToken, p.API.DocuSignAccount)
+	// Dropbox Sign's API credential is its api_key: no token.
+	fmt.Fprintf(&b, "      - kind: %s\n        api_key: %q\n", sandbox.KindDropboxSign, p.Secrets.DropboxAPIKey)
+	api("", "")
+	fmt.Fprintf(&b, "      - kind: %s\n        client_ids: [%q]\n", sandbox.KindAdobeSign, p.Secrets.AdobeClientID)
+	api(p.API.AdobeToken, "")
+	fmt.Fprintf(&b, "      - kind: %s\n        callback_token: %q\n", sandbox.KindESignAnyWhere, p.Secrets.ESignAnyWhereToken)
+	api(p.API.ESignAnyWhereToken, "")
+	return b.String()
+}

@@ -1,0 +1,67 @@
+package demo
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/countersign/countersign/shared/config"
+	"github.com/countersign/countersign/tests/sandbox"
+)
+
+// TestRenderConfigLoads: the rendered config passes countersign's own
+// loader and validation, with and without api: sections, and the api:
+// sections say what the sandbox expects.
+func TestRenderConfigLoads(t *testing.T) {
+	tests := []struct {
+		name    string
+		apiURL  string
+		wantAPI bool
+	}{
+		{"with provider APIs", "http://127.0.0.1:9999", true},
+		{"webhooks only", "", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			yaml := RenderConfig(ConfigParams{
+				AdminToken: "tok", Tenant: "acme", Secrets: DevSecrets(),
+				APIBaseURL: tc.apiURL, API: DevAPI(), PersistTimeout: "2s",
+			})
+			path := filepath.Join(t.TempDir(), "countersign.yaml")
+			if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			f, err := config.Load(path)
+			if err != nil {
+				t.Fatalf("config does not load: %v\n%s", err, yaml)
+			}
+			if len(f.Tenants) != 1 || len(f.Tenants[0].Providers) != len(sandbox.Kinds) {
+				t.Fatalf("want one tenant with %d providers, got %+v", len(sandbox.Kinds), f.Tenants)
+			}
+			for _, p := range f.Tenants[0].Providers {
+				hasAPI := p.API != nil
+				if want := tc.wantAPI && p.Kind != sandbox.KindStandardWebhooks; hasAPI != want {
+					t.Errorf("%s: api section %v, want %v", p.Kind, hasAPI, want)
+				}
+				if !hasAPI {
+					continue
+				}
+				if p.API.BaseURL != tc.apiURL || p.API.Rate != 1000 || p.API.Burst != 1000 {
+					t.Errorf("%s: api %+v", p.Kind, p.API)
+				}
+				want := map[string]string{
+					sandbox.KindDocuSign:      DevDocuSignAPIToken,
+					sandbox.KindAdobeSign:     DevAdobeAPIToken,
+					sandbox.KindESignAnyWhere: DevESignAnyWhereAPIToken,
+				}[p.Kind]
+				if got := p.API.Token.Value(); got != want {
+					t.Errorf("%s: api token %q, want %q", p.Kind, got, want)
+				}
+			}
+			if !strings.Contains(yaml, "account_id: \""+sandbox.DefaultDocuSignAcct+"\"") && tc.wantAPI {
+				t.Errorf("DocuSign account id missing:\n%s", yaml)
+			}
+		})
+	}
+}

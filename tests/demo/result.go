@@ -1,0 +1,143 @@
+package demo
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"github.com/countersign/countersign/tests/sandbox"
+)
+
+// maxListed bounds how many pending envelopes or unsound ledgers the
+// report names.
+const maxListed = 10
+
+// Result is what a demo run measured.
+type Result struct {
+	// Report is the sandbox's delivery report (faults, status codes,
+	// acknowledgement latencies).
+	Report sandbox.Report
+	// PerKind counts envelopes by provider kind.
+	PerKind map[string]int
+	// FireTime is how long delivering took; ConvergeTime how long the
+	// wait for the webhook-complete envelopes took after that.
+	FireTime, ConvergeTime time.Duration
+	// WebhookComplete counts envelopes whose every callback was
+	// acknowledged; Converged how many of them reached the truth.
+	WebhookComplete, Converged int
+	// Pending holds the last difference of each webhook-complete
+	// envelope that did not converge, by sandbox key.
+	Pending map[string]error
+	// NeedsReconciliation counts envelopes that webhooks alone cannot
+	// bring to the truth (a callback dropped, or the provider sends none,
+	// as DocuSign for expiry); Reconciled how many got there anyway
+	// (confirmation against the provider API, reconciliation).
+	NeedsReconciliation, Reconciled int
+	// Ledgers counts ledgers read; Unsound lists those that failed
+	// CheckLedger.
+	Ledgers int
+	Unsound []error
+	// FromProviderAPI counts ledger entries whose source is the
+	// provider's API (confirmations and corrections).
+	FromProviderAPI int
+	// DLQ is the DLQ stream's message count at the end.
+	DLQ uint64
+}
+
+// Err returns nil when the demo passed: every webhook-complete envelope
+// converged, every forged delivery got 401 and every ledger is sound.
+// Otherwise the error wraps ErrNotConverged, ErrForgeryAccepted or
+// ErrUnsoundLedger.
+func (r *Result) Err() error {
+	switch {
+	case r.Converged < r.WebhookComplete:
+		return fmt.Errorf("%w: %d of %d", ErrNotConverged, r.WebhookComplete-r.Converged, r.WebhookComplete)
+	case r.Report.ForgedNot401 > 0:
+		return fmt.Errorf("%w: %d of %d", ErrForgeryAccepted, r.Report.ForgedNot401, r.Report.Forged)
+	case len(r.Unsound) > 0:
+		return fmt.Errorf("%w: %d of %d", ErrUnsoundLedger, len(r.Unsound), r.Ledgers)
+	}
+	return nil
+}
+
+// Print writes the convergence report.
+func (r *Result) Print(w io.Writer) {
+	rep := r.Report
+	p := func(format string, a ...any) { _, _ = fmt.Fprintf(w, format+"\n", a...) }
+	p("")
+	p("countersign convergence report")
+	p("==============================")
+	p("envelopes              %d  (%s)", rep.Envelopes, r.kinds())
+	p("callbacks              %d  (sent %d requests in %s)", rep.Callbacks, rep.Sent, r.FireTime.Round(time.Millisecond))
+	p("  duplicated           %d", rep.Duplicated)
+	p("  reordered            %d", rep.Reordered)
+	p("  redelivered          %d  (lost acks %d, non-2xx %d, transport errors %d)", rep.Retried, rep.LostAcks, rep.Non2xx, rep.TransportErrors)
+	p("  dropped              %d", rep.Dropped)
+	p("  forged               %d  (401: %d, other: %d)", rep.Forged, rep.Rejected401, rep.ForgedNot401)
+	p("  status codes         %s", statusCodes(rep.StatusCodes))
+	p("ack latency            p50 %s  p99 %s  (%d acks)", ms(rep.AckLatencies.P50()), ms(rep.AckLatencies.P99()), len(rep.AckLatencies))
+	p("converged              %d/%d  (webhook-complete, in %s)", r.Converged, r.WebhookComplete, r.ConvergeTime.Round(time.Millisecond))
+	p("needs reconciliation   %d  (converged anyway: %d)", r.NeedsReconciliation, r.Reconciled)
+	p("ledgers verified       %d/%d", r.Ledgers-len(r.Unsound), r.Ledgers)
+	p("entries from provider API  %d", r.FromProviderAPI)
+	p("DLQ entries            %d", r.DLQ)
+	keys := make([]string, 0, len(r.Pending))
+	for k := range r.Pending {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for i, k := range keys {
+		if i == maxListed {
+			p("  … and %d more not converged", len(keys)-maxListed)
+			break
+		}
+		p("  not converged: %s: %v", k, r.Pending[k])
+	}
+	for i, err := range r.Unsound {
+		if i == maxListed {
+			p("  … and %d more unsound ledgers", len(r.Unsound)-maxListed)
+			break
+		}
+		p("  unsound ledger: %v", err)
+	}
+	if err := r.Err(); err != nil {
+		p("RESULT                 FAIL: %v", err)
+	} else {
+		p("RESULT                 OK")
+	}
+}
+
+func (r *Result) kinds() string {
+	s := ""
+	for _, k := range sandbox.Kinds {
+		if n := r.PerKind[k]; n > 0 {
+			if s != "" {
+				s += ", "
+			}
+			s += fmt.Sprintf("%s %d", k, n)
+		}
+	}
+	return s
+}
+
+func statusCodes(m map[int]int) string {
+	codes := make([]int, 0, len(m))
+	for c := range m {
+		codes = append(codes, c)
+	}
+	slices.Sort(codes)
+	s := ""
+	for _, c := range codes {
+		if s != "" {
+			s += " "
+		}
+		s += fmt.Sprintf("%d×%d", c, m[c])
+	}
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000) }
