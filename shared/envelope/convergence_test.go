@@ -58,6 +58,9 @@ func history(rng *rand.Rand) []Event {
 		for range rng.IntN(3) {
 			add(TypeRecipientAuthFailed, ref())
 		}
+		if rng.IntN(2) == 0 {
+			add(TypeDelivered, ref()) // "viewed by" this recipient
+		}
 		switch n := rng.IntN(10); {
 		case n < 7:
 			add(TypeRecipientSigned, ref())

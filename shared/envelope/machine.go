@@ -107,10 +107,21 @@ func transition(rec *Record, ev Event) (Type, *EntryRecipient) {
 		return TypeCorrected, nil
 	}
 	target := stateForType[ev.Type]
+	// A sent or delivered event that names a recipient also moves that
+	// recipient (sent < delivered), so "viewed by alice" is not lost when
+	// the envelope already stands higher.
+	var rcp *EntryRecipient
+	rcpChanged := false
+	if s, ok := recipientStateForType[ev.Type]; ok && ev.Recipient != nil && ev.Recipient.Key() != "" {
+		rcpChanged, rcp = raiseRecipient(rec, *ev.Recipient, s)
+	}
 	switch {
 	case !target.Terminal():
 		if rec.State.Rank() >= target.Rank() {
-			return TypeStale, nil
+			if rcpChanged {
+				return ev.Type, rcp
+			}
+			return TypeStale, rcp
 		}
 	case rec.State == target:
 		return TypeStale, nil
@@ -121,7 +132,26 @@ func transition(rec *Record, ev Event) (Type, *EntryRecipient) {
 		return TypeConflict, nil
 	}
 	rec.State = target
-	return ev.Type, nil
+	return ev.Type, rcp
+}
+
+// recipientStateForType is the recipient state an envelope-level event
+// implies for the recipient it names.
+var recipientStateForType = map[Type]RecipientState{
+	TypeSent:      RecipientSent,
+	TypeDelivered: RecipientDelivered,
+}
+
+// raiseRecipient raises the named recipient to s (never lowers it) and
+// reports whether that changed anything.
+func raiseRecipient(rec *Record, ref RecipientRef, s RecipientState) (bool, *EntryRecipient) {
+	rc := &rec.Recipients[rec.recipientFor(ref)]
+	changed := false
+	if rc.State.Rank() < s.Rank() {
+		rc.State = s
+		changed = true
+	}
+	return changed, &EntryRecipient{ID: rc.ID, Email: rc.Email, State: rc.State}
 }
 
 // applyRecipient applies a recipient event. The recipient is updated even

@@ -69,6 +69,12 @@ func TestApplyRules(t *testing.T) {
 		recipient *Recipient // the event's recipient after, if any
 	}{
 		{"sent from new", nil, sent, TypeSent, StateSent, StateCreated, false, nil},
+		{"delivered naming a recipient moves it even on a terminal envelope", []Event{sent, completed},
+			event("da", TypeDelivered, "a"), TypeDelivered, StateCompleted, StateCompleted, false,
+			&Recipient{ID: "a", Email: "a@example.com", State: RecipientDelivered}},
+		{"delivered naming an already signed recipient is stale", []Event{sent, signedA},
+			event("da", TypeDelivered, "a"), TypeStale, StatePartiallySigned, StatePartiallySigned, false,
+			&Recipient{ID: "a", Email: "a@example.com", State: RecipientSigned}},
 		{"delivered from new skips sent", nil, delivered, TypeDelivered, StateDelivered, StateCreated, false, nil},
 		{"sent after delivered is stale", []Event{delivered}, sent, TypeStale, StateDelivered, StateDelivered, false, nil},
 		{"second sent event is stale", []Event{sent}, event("s2", TypeSent, ""), TypeStale, StateSent, StateSent, false, nil},
