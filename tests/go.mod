@@ -12,6 +12,7 @@ replace (
 	github.com/countersign/countersign/services/admin => ../services/admin
 	github.com/countersign/countersign/services/countersign => ../services/countersign
 	github.com/countersign/countersign/services/ingress => ../services/ingress
+	github.com/countersign/countersign/services/reconciler => ../services/reconciler
 	github.com/countersign/countersign/services/statesync => ../services/statesync
 	github.com/countersign/countersign/services/verifier => ../services/verifier
 )

@@ -3,12 +3,20 @@ package admin
 import (
 	"context"
 
+	"github.com/countersign/countersign/services/reconciler"
 	"github.com/countersign/countersign/shared/process"
 )
 
 // FromEnv builds the admin API of a process: the all-in-one and cmd/admin
-// share this wiring.
+// share this wiring. POST /v1/reconcile is the reconciler's, behind the
+// token; in the all-in-one it is the running reconciler (reconciler.FromEnv
+// builds one per process), standalone the admin runs the round itself
+// under the same per-provider lease as the reconciler replicas.
 func FromEnv(ctx context.Context, env *process.Env) (*Service, error) {
+	rec, err := reconciler.FromEnv(ctx, env)
+	if err != nil {
+		return nil, err
+	}
 	tokens := make([]string, 0, len(env.File.Admin.Tokens))
 	for _, t := range env.File.Admin.Tokens {
 		tokens = append(tokens, t.Value())
@@ -16,5 +24,6 @@ func FromEnv(ctx context.Context, env *process.Env) (*Service, error) {
 	return New(ctx, Config{
 		Addr: env.Settings.AdminAddr, Tokens: tokens, JS: env.JS,
 		Logger: env.Logger.With("service", "admin"), Registry: env.Registry, Health: env.Health,
+		Mount: rec.Mount,
 	})
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/countersign/countersign/services/admin"
 	"github.com/countersign/countersign/services/ingress"
+	"github.com/countersign/countersign/services/reconciler"
 	"github.com/countersign/countersign/services/statesync"
 	"github.com/countersign/countersign/services/verifier"
 	"github.com/countersign/countersign/shared/process"
@@ -31,9 +32,14 @@ func Build(ctx context.Context, env *process.Env) (process.Runner, error) {
 	if err != nil {
 		return nil, err
 	}
+	rec, err := reconciler.FromEnv(ctx, env)
+	if err != nil {
+		return nil, err
+	}
+	// The admin API mounts the same reconciler's POST /v1/reconcile.
 	adm, err := admin.FromEnv(ctx, env)
 	if err != nil {
 		return nil, err
 	}
-	return process.Group{in, ver, ss, adm}, nil
+	return process.Group{in, ver, ss, rec, adm}, nil
 }
