@@ -41,6 +41,8 @@ type fakeAPI struct {
 	statuses int
 	lists    int
 	since    []time.Time
+	// bare lists envelopes without their recipients, as DocuSign does.
+	bare bool
 }
 
 func (f *fakeAPI) Status(_ context.Context, id string) (providers.Status, error) {
@@ -83,6 +85,9 @@ func (f fakeLister) ListChanged(_ context.Context, since time.Time) ([]providers
 	var out []providers.Status
 	for _, st := range f.truth {
 		if !st.ChangedAt.Before(since) {
+			if f.bare {
+				st.Recipients = nil
+			}
 			out = append(out, st)
 		}
 	}

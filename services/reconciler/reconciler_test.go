@@ -77,6 +77,26 @@ func TestChangeListConvergesUnknownAndBehindEnvelopes(t *testing.T) {
 	}
 }
 
+func TestBareChangeListIsCompletedByAStatusWhereBehind(t *testing.T) {
+	f := newFixture(t)
+	f.docusign.bare = true
+	changed := t0.Add(-10 * time.Minute)
+	// Unknown and part-way signed: the list alone yields no event.
+	f.docusign.set(providers.Status{EnvelopeID: "env-p", State: envelope.StatePartiallySigned, ChangedAt: changed, Recipients: []providers.RecipientStatus{signed(alice)}})
+	// Known and in step: no single-envelope GET.
+	f.docusign.set(providers.Status{EnvelopeID: "env-s", State: envelope.StateSent, ChangedAt: changed})
+	f.state.apply(t, webhook("docusign", "env-s", envelope.TypeSent, nil, changed))
+	if _, err := f.svc.Reconcile(context.Background(), "acme", "docusign", time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := f.docusign.counts(); n != 1 {
+		t.Fatalf("%d single-envelope GETs, want 1 (env-p)", n)
+	}
+	if st, _ := f.state.state("acme", "env-p"); st != envelope.StatePartiallySigned {
+		t.Fatalf("env-p state %q, want partially_signed", st)
+	}
+}
+
 func TestSweepChecksPendingAndConflictingEnvelopes(t *testing.T) {
 	tests := []struct {
 		name    string

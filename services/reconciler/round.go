@@ -169,7 +169,9 @@ func isAPI(err error) bool {
 }
 
 // changed reconciles the envelopes the provider lists as changed since
-// from.
+// from. A list entry that names no recipients (DocuSign's) is completed
+// by a single-envelope status where countersign is behind on it, so that
+// the signatures the webhooks missed are found too.
 func (s *Service) changed(ctx context.Context, tg *target, t *tally, from time.Time) error {
 	sts, err := tg.lister.ListChanged(ctx, from)
 	if err != nil {
@@ -184,8 +186,57 @@ func (s *Service) changed(ctx context.Context, tg *target, t *tally, from time.T
 		if err != nil {
 			return err
 		}
+		if len(st.Recipients) == 0 && behind(rec, st) {
+			full, ok, err := s.status(ctx, tg, st.EnvelopeID)
+			if err != nil {
+				return err
+			}
+			if ok {
+				st = full
+			}
+		}
 		return s.settle(ctx, tg, t, rec, st)
 	})
+}
+
+// behind reports whether countersign may be missing recipient events of
+// an envelope listed in state st: it does not know the envelope, holds
+// another state, or the envelope is part-way through signing.
+func behind(rec *envelope.Record, st providers.Status) bool {
+	return rec == nil || rec.State != st.State || st.State == envelope.StatePartiallySigned
+}
+
+// status asks the provider about one envelope, at most once per the
+// target's check spacing. ok is false when it was not asked (too soon) or
+// the provider has nothing usable to say (not found, unknown status).
+func (s *Service) status(ctx context.Context, tg *target, envelopeID string) (providers.Status, bool, error) {
+	if tg.spacing > 0 {
+		last, err := s.cfg.Cursors.LastChecked(ctx, tg.tenant, tg.kind, envelopeID)
+		if err != nil {
+			return providers.Status{}, false, err
+		}
+		if !last.IsZero() && s.cfg.Now().Sub(last) < tg.spacing {
+			return providers.Status{}, false, nil // the provider's rule: not yet
+		}
+	}
+	st, err := tg.client.Status(ctx, envelopeID)
+	if tg.spacing > 0 {
+		if err := s.cfg.Cursors.SetChecked(ctx, tg.tenant, tg.kind, envelopeID, s.cfg.Now()); err != nil {
+			return providers.Status{}, false, err
+		}
+	}
+	switch {
+	case errors.Is(err, providers.ErrNotFound), errors.Is(err, providers.ErrUnknownStatus):
+		// Nothing the provider says can be applied; the envelope keeps
+		// its state and a later round asks again.
+		s.log.DebugContext(ctx, "reconciler: no usable status", "tenant", tg.tenant, "provider", tg.kind,
+			"envelope_id", envelopeID, "error", err.Error())
+		return providers.Status{}, false, nil
+	case err != nil:
+		s.metrics.apiErrors.WithLabelValues(tg.tenant, tg.kind).Inc()
+		return providers.Status{}, false, apiError{fmt.Errorf("reconciler: %s/%s: status of %s: %w", tg.tenant, tg.kind, envelopeID, err)}
+	}
+	return st, true, nil
 }
 
 // sweep checks, one by one, the target's envelopes that are in conflict,
@@ -209,31 +260,9 @@ func (s *Service) sweep(ctx context.Context, tg *target, t *tally, start time.Ti
 		return err
 	}
 	return forEach(ctx, s.cfg.Concurrency, due, func(ctx context.Context, rec *envelope.Record) error {
-		if tg.spacing > 0 {
-			last, err := s.cfg.Cursors.LastChecked(ctx, tg.tenant, tg.kind, rec.EnvelopeID)
-			if err != nil {
-				return err
-			}
-			if !last.IsZero() && s.cfg.Now().Sub(last) < tg.spacing {
-				return nil // the provider's rule: not yet
-			}
-		}
-		st, err := tg.client.Status(ctx, rec.EnvelopeID)
-		if tg.spacing > 0 {
-			if err := s.cfg.Cursors.SetChecked(ctx, tg.tenant, tg.kind, rec.EnvelopeID, s.cfg.Now()); err != nil {
-				return err
-			}
-		}
-		switch {
-		case errors.Is(err, providers.ErrNotFound), errors.Is(err, providers.ErrUnknownStatus):
-			// Nothing the provider says can be applied; the envelope
-			// keeps its state and the next sweep asks again.
-			s.log.DebugContext(ctx, "reconciler: no usable status", "tenant", tg.tenant, "provider", tg.kind,
-				"envelope_id", rec.EnvelopeID, "error", err.Error())
-			return nil
-		case err != nil:
-			s.metrics.apiErrors.WithLabelValues(tg.tenant, tg.kind).Inc()
-			return apiError{fmt.Errorf("reconciler: %s/%s: status of %s: %w", tg.tenant, tg.kind, rec.EnvelopeID, err)}
+		st, ok, err := s.status(ctx, tg, rec.EnvelopeID)
+		if err != nil || !ok {
+			return err
 		}
 		return s.settle(ctx, tg, t, rec, st)
 	})
