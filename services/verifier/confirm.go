@@ -150,12 +150,27 @@ func (c *confirmer) confirm(ctx context.Context, tenant string, a providers.Adap
 }
 
 // trails reports whether st is behind ev without contradicting it: ev is
-// sent or delivered, and the API reports a lower, non-terminal state.
+// sent or delivered, and the API reports a lower, non-terminal state, or
+// ev names a recipient the API does not show as far along (most provider
+// APIs do not report who viewed an envelope).
 func trails(st providers.Status, ev envelope.Event) bool {
 	if ev.Type != envelope.TypeSent && ev.Type != envelope.TypeDelivered {
 		return false
 	}
+	if ev.Recipient != nil && !showsRecipient(st, *ev.Recipient, envelope.RecipientState(ev.Type)) {
+		return true
+	}
 	return !st.State.Terminal() && st.State.Rank() < envelope.State(ev.Type).Rank()
+}
+
+// showsRecipient reports whether st has recipient r at state s or beyond.
+func showsRecipient(st providers.Status, r envelope.RecipientRef, s envelope.RecipientState) bool {
+	for _, x := range st.Recipients {
+		if sameRecipient(x.Recipient, r) && envelope.RecipientState(x.State).Rank() >= s.Rank() {
+			return true
+		}
+	}
+	return false
 }
 
 // contains reports whether evs holds an event of ev's type about ev's

@@ -193,6 +193,23 @@ func TestConfirm(t *testing.T) {
 			want: []want{{id(providers.KindDocuSign, "env-1", envelope.TypeSent, nil, at), envelope.TypeSent, envelope.SourceWebhook}},
 		},
 		{
+			name:    "a view the API does not report is kept, even on a finished envelope",
+			adapter: dropbox,
+			client: &fakeStatus{st: providers.Status{State: envelope.StateCompleted, ChangedAt: apiAt, Recipients: []providers.RecipientStatus{
+				{Recipient: *ann, State: providers.RecipientSigned}, {Recipient: *bob, State: providers.RecipientSent},
+			}}},
+			events: func() []envelope.Event {
+				return []envelope.Event{mustEvent(t, providers.KindDropboxSign, "sr-2", envelope.TypeDelivered, bob, at)}
+			},
+			want: []want{
+				{id(providers.KindDropboxSign, "sr-2", envelope.TypeRecipientSigned, ann, apiAt), envelope.TypeRecipientSigned, envelope.SourceProviderAPI},
+				{id(providers.KindDropboxSign, "sr-2", envelope.TypeCompleted, nil, apiAt), envelope.TypeCompleted, envelope.SourceProviderAPI},
+				{id(providers.KindDropboxSign, "sr-2", envelope.TypeDelivered, bob, at), envelope.TypeDelivered, envelope.SourceWebhook},
+			},
+			wantCalls: 1,
+			outcome:   outcomeKept,
+		},
+		{
 			name:    "one question per envelope, answers deduplicated",
 			adapter: dropbox,
 			client: &fakeStatus{st: providers.Status{State: envelope.StateDeclined, ChangedAt: apiAt, Recipients: []providers.RecipientStatus{

@@ -39,7 +39,7 @@ func TestCheck(t *testing.T) {
 		{"recipient missing", x, EnvelopeView{State: "partially_signed"}, false},
 		{"recipient matched by id, not email", x, EnvelopeView{State: "partially_signed",
 			Recipients: []Recipient{{ID: "9", Email: "a@example.com", State: "signed"}}}, false},
-		{"delivered recipients are not compared", viewed, EnvelopeView{State: "delivered"}, true},
+		{"a delivered recipient must be known", viewed, EnvelopeView{State: "delivered"}, false},
 		{"email match ignores case", byEmail, EnvelopeView{State: "declined",
 			Recipients: []Recipient{{Email: "ada@example.com", State: "declined"}}}, true},
 	}
