@@ -98,7 +98,7 @@ func Main(name string, opts Options, build func(ctx context.Context, env *Env) (
 }
 
 // Start builds an Env from settings. Close releases it.
-func Start(ctx context.Context, name string, s cli.Settings, opts Options, logOut io.Writer) (env *Env, err error) {
+func Start(ctx context.Context, name string, s cli.Settings, opts Options, logOut io.Writer) (_ *Env, err error) {
 	file, err := config.Load(s.ConfigPath)
 	if err != nil {
 		return nil, err
@@ -107,7 +107,9 @@ func Start(ctx context.Context, name string, s cli.Settings, opts Options, logOu
 	if err != nil {
 		return nil, fmt.Errorf("--log-level: %w", err)
 	}
-	env = &Env{Name: name, Settings: s, File: file, Logger: logger}
+	// env is not the named result: every failure path returns nil, and
+	// what was built so far must still be closed.
+	env := &Env{Name: name, Settings: s, File: file, Logger: logger}
 	defer func() {
 		if err != nil {
 			env.Close()
