@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -87,6 +88,10 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	api := http.NewServeMux()
 	api.HandleFunc("GET /v1/tenants/{tenant}/envelopes/{id}", s.getEnvelope)
 	api.HandleFunc("GET /v1/tenants/{tenant}/envelopes/{id}/ledger", s.getLedger)
+	// Profiles for operators, behind the admin token like the rest.
+	api.HandleFunc("GET /debug/pprof/", pprof.Index)
+	api.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	api.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 	if cfg.Mount != nil {
 		cfg.Mount(api)
 	}
