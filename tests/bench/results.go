@@ -19,6 +19,9 @@ type Results struct {
 	StartedAt time.Time `json:"started_at"`
 	Seconds   float64   `json:"seconds"`
 	Machine   Machine   `json:"machine"`
+	// Locks is where countersign kept its dedupe locks: "redis" or
+	// "jetstream-kv".
+	Locks string `json:"locks"`
 	// Saturation holds closed-loop runs: countersign per provider, with
 	// sync_always, and the ceilings.
 	Saturation []LoadResult `json:"saturation"`
@@ -89,8 +92,8 @@ func (r *Results) WriteFile(path string) error {
 // Print writes r as readable tables.
 func (r *Results) Print(out io.Writer) {
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "countersign bench — %s, %d CPUs, %s, %.0fs, load average %s → %s\n\n", r.StartedAt.Format(time.RFC3339),
-		r.Machine.CPUs, r.Machine.GoVersion, r.Seconds, r.Machine.LoadAverageStart, r.Machine.LoadAverageEnd)
+	fmt.Fprintf(tw, "countersign bench — %s, %d CPUs, %s, %.0fs, load average %s → %s, dedupe locks in %s\n\n", r.StartedAt.Format(time.RFC3339),
+		r.Machine.CPUs, r.Machine.GoVersion, r.Seconds, r.Machine.LoadAverageStart, r.Machine.LoadAverageEnd, r.Locks)
 	fmt.Fprintln(tw, "INGRESS\tmode\tconns\ttarget/s\taccepted/s\taccepted\tnon-2xx\terrors\tmissed\tp50 ms\tp99 ms\tp99.9 ms\tmax ms")
 	for _, l := range append(append([]LoadResult{}, r.Saturation...), r.OpenLoop...) {
 		target := "-"

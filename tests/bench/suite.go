@@ -46,6 +46,10 @@ tenants:
 type Options struct {
 	// Binary is the built countersign all-in-one. Required.
 	Binary string
+	// RedisURL, when set, is given to countersign as --redis-url (dedupe
+	// locks in Redis, as production runs); empty measures the embedded
+	// JetStream-KV locks.
+	RedisURL string
 	// Self is the bench program itself, started with --serve-ceiling for
 	// the ceiling servers. Required.
 	Self string
@@ -126,7 +130,10 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Results{StartedAt: time.Now().UTC(), Machine: ThisMachine(), Ratios: map[string]float64{}}
+	r := &Results{StartedAt: time.Now().UTC(), Machine: ThisMachine(), Ratios: map[string]float64{}, Locks: "jetstream-kv"}
+	if o.RedisURL != "" {
+		r.Locks = "redis"
+	}
 	r.Machine.LoadAverageStart = loadAverage()
 	s := &suite{o: o, r: r, sw: sw, ds: NewDocuSignSigner(DocuSignKey)}
 
@@ -184,7 +191,11 @@ func (s *suite) startCountersign(ctx context.Context, syncAlways bool) (*counter
 	if err != nil {
 		return nil, fmt.Errorf("bench: temp dir: %w", err)
 	}
-	srv, err := StartServer(ctx, ServerConfig{Binary: s.o.Binary, Config: Config(syncAlways), Dir: dir})
+	var env []string
+	if s.o.RedisURL != "" {
+		env = append(env, "COUNTERSIGN_REDIS_URL="+s.o.RedisURL)
+	}
+	srv, err := StartServer(ctx, ServerConfig{Binary: s.o.Binary, Config: Config(syncAlways), Dir: dir, Env: env})
 	if err != nil {
 		_ = os.RemoveAll(dir)
 		return nil, err

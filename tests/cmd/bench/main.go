@@ -34,6 +34,7 @@ func run() int {
 		ceiling = flag.String("serve-ceiling", "", "serve the ceiling handler bare|verify instead of benchmarking")
 		listen  = flag.String("listen", "127.0.0.1:0", "with --serve-ceiling: listen address")
 		secret  = flag.String("secret", bench.SWSecret, "with --serve-ceiling verify: the whsec_ secret")
+		redis   = flag.Bool("redis", true, "run countersign with its dedupe locks in a redis-server started for the run (as production does); false uses the embedded JetStream-KV locks")
 	)
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -54,6 +55,21 @@ func run() int {
 	opts := bench.Options{
 		Binary: *binary, Self: self, RepoDir: *repo, Connections: *conns,
 		Saturation: *sat, OpenLoop: *openFor, Drain: *drain,
+	}
+	if *redis {
+		dir, err := os.MkdirTemp("", "countersign-bench-redis-")
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "bench: %v\n", err)
+			return 1
+		}
+		defer os.RemoveAll(dir)
+		url, stopRedis, err := bench.StartRedis(ctx, dir)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "bench: %v (run with --redis=false to use the JetStream-KV locks)\n", err)
+			return 1
+		}
+		defer stopRedis()
+		opts.RedisURL = url
 	}
 	if *only != "" {
 		opts.Only = strings.Split(*only, ",")
