@@ -245,12 +245,14 @@ func (s *Service) Targets() []string {
 	return out
 }
 
-// Run polls every target on its schedule until ctx is done.
+// Run polls every target on its schedule until ctx is done (with no
+// target it just waits, so a process group keeps running).
 func (s *Service) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	for _, tg := range s.targets {
 		wg.Go(func() { s.loop(ctx, tg) })
 	}
+	<-ctx.Done()
 	wg.Wait()
 	return ctx.Err()
 }
