@@ -11,9 +11,14 @@ import (
 // share this wiring. POST /v1/reconcile is the reconciler's, behind the
 // token; in the all-in-one it is the running reconciler (reconciler.FromEnv
 // builds one per process), standalone the admin runs the round itself
-// under the same per-provider lease as the reconciler replicas.
+// under the same per-provider lease as the reconciler replicas. The DLQ
+// browse and replay routes (dlq.go) are mounted beside it.
 func FromEnv(ctx context.Context, env *process.Env) (*Service, error) {
 	rec, err := reconciler.FromEnv(ctx, env)
+	if err != nil {
+		return nil, err
+	}
+	dlqMount, err := dlqRoutes(env)
 	if err != nil {
 		return nil, err
 	}
@@ -24,6 +29,6 @@ func FromEnv(ctx context.Context, env *process.Env) (*Service, error) {
 	return New(ctx, Config{
 		Addr: env.Settings.AdminAddr, Tokens: tokens, JS: env.JS,
 		Logger: env.Logger.With("service", "admin"), Registry: env.Registry, Health: env.Health,
-		Mount: rec.Mount,
+		Mount: mountAll(rec.Mount, dlqMount),
 	})
 }

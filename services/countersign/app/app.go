@@ -10,6 +10,7 @@ import (
 	"github.com/countersign/countersign/services/reconciler"
 	"github.com/countersign/countersign/services/statesync"
 	"github.com/countersign/countersign/services/verifier"
+	"github.com/countersign/countersign/shared/dlq"
 	"github.com/countersign/countersign/shared/process"
 )
 
@@ -41,5 +42,12 @@ func Build(ctx context.Context, env *process.Env) (process.Runner, error) {
 	if err != nil {
 		return nil, err
 	}
-	return process.Group{in, ver, ss, rec, adm}, nil
+	// Dead-letters what a consumer gave up on without a verdict.
+	watch, err := dlq.NewWatcher(dlq.WatcherConfig{
+		NC: env.NC, JS: env.JS, Logger: env.Logger.With("service", "dlq"), Metrics: env.WorkerMetrics,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return process.Group{in, ver, ss, rec, adm, watch}, nil
 }
