@@ -127,9 +127,13 @@ func (w *Watcher) Run(ctx context.Context) error {
 				return nil
 			}
 			// A slow-consumer error drops advisories: the next start's
-			// sweep recovers work-queue messages, so keep going.
-			w.log.Warn("dlq: advisory subscription", "err", err)
-			continue
+			// sweep recovers work-queue messages, so keep going. Any other
+			// error (a closed connection) would repeat forever: stop.
+			if errors.Is(err, nats.ErrSlowConsumer) {
+				w.log.Warn("dlq: advisory subscription", "err", err)
+				continue
+			}
+			return fmt.Errorf("dlq: advisory subscription: %w", err)
 		}
 		var adv advisory
 		if err := json.Unmarshal(msg.Data, &adv); err != nil || adv.Stream == "" || adv.StreamSeq == 0 {
