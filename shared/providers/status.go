@@ -37,16 +37,19 @@ var envelopeTypes = map[envelope.State]envelope.Type{
 	envelope.StateExpired:   envelope.TypeExpired,
 }
 
-// recipientTypes is the event a recipient's state at the provider yields;
-// sent and delivered recipients add nothing the envelope event does not.
+// recipientTypes is the event a recipient's state at the provider yields:
+// a delivered recipient yields a delivered event naming it (the state
+// machine raises that recipient); a sent one adds nothing the envelope
+// event does not.
 var recipientTypes = map[string]envelope.Type{
-	RecipientSigned:   envelope.TypeRecipientSigned,
+	RecipientDelivered: envelope.TypeDelivered,
+	RecipientSigned:    envelope.TypeRecipientSigned,
 	RecipientDeclined: envelope.TypeRecipientDeclined,
 }
 
 // EventsFromStatus returns the canonical events that bring an envelope of
-// provider kind to what the provider's API says: one event per signed or
-// declined recipient, and the envelope-level event for st.State (none for
+// provider kind to what the provider's API says: one event per delivered,
+// signed or declined recipient, and the envelope-level event for st.State (none for
 // created and partially_signed). A non-terminal envelope event comes first
 // and a terminal one last, the order in which they happened.
 //

@@ -30,12 +30,12 @@ func TestEventsFromStatus(t *testing.T) {
 			want:   []want{{envelope.TypeSent, nil}},
 		},
 		{
-			name: "delivered comes before recipient events",
+			name: "delivered comes before recipient events; a delivered recipient is named",
 			st: Status{State: envelope.StateDelivered, ChangedAt: changed, Recipients: []RecipientStatus{
 				{ann, RecipientSigned}, {bob, RecipientDelivered},
 			}},
 			wantAt: changed,
-			want:   []want{{envelope.TypeDelivered, nil}, {envelope.TypeRecipientSigned, &ann}},
+			want:   []want{{envelope.TypeDelivered, nil}, {envelope.TypeRecipientSigned, &ann}, {envelope.TypeDelivered, &bob}},
 		},
 		{
 			name:   "partially signed gives recipient events only",

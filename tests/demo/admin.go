@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -85,6 +86,42 @@ func (a *Admin) Ledger(ctx context.Context, tenant, id string) (Ledger, error) {
 // envelopePath escapes the id: Standard Webhooks ids may carry '/' and ':'.
 func envelopePath(tenant, id string) string {
 	return "/v1/tenants/" + url.PathEscape(tenant) + "/envelopes/" + url.PathEscape(id)
+}
+
+// Reconcile asks countersign to run a reconciliation window for one
+// provider now (POST /v1/reconcile) and returns its answer.
+func (a *Admin) Reconcile(ctx context.Context, tenant, provider string, since time.Time) (ReconcileResult, error) {
+	body, _ := json.Marshal(map[string]string{"tenant": tenant, "provider": provider, "since": since.UTC().Format(time.RFC3339)})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.BaseURL+"/v1/reconcile", bytes.NewReader(body))
+	if err != nil {
+		return ReconcileResult{}, fmt.Errorf("%w: reconcile: %w", ErrAdmin, err)
+	}
+	req.Header.Set("Authorization", "Bearer "+a.Token)
+	req.Header.Set("Content-Type", "application/json")
+	c := &http.Client{Timeout: 90 * time.Second}
+	resp, err := c.Do(req)
+	if err != nil {
+		return ReconcileResult{}, fmt.Errorf("%w: reconcile %s: %w", ErrAdmin, provider, err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return ReconcileResult{}, fmt.Errorf("%w: reconcile %s: %s: %s", ErrAdmin, provider, resp.Status, b)
+	}
+	var out ReconcileResult
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		return out, fmt.Errorf("%w: reconcile %s: decode: %w", ErrAdmin, provider, err)
+	}
+	return out, nil
+}
+
+// ReconcileResult is the answer of POST /v1/reconcile.
+type ReconcileResult struct {
+	Tenant    string `json:"tenant"`
+	Provider  string `json:"provider"`
+	Checked   int    `json:"checked"`
+	Drift     int    `json:"drift"`
+	Published int    `json:"published"`
 }
 
 func (a *Admin) get(ctx context.Context, path string, out any) error {

@@ -58,6 +58,9 @@ type ConfigParams struct {
 	API sandbox.APIConfig
 	// PersistTimeout is ingress.persist_timeout ("" for the default).
 	PersistTimeout string
+	// Reconcile, when set, is the YAML flow map of every API provider's
+	// reconcile: section (e.g. "{interval: 5s, incident_interval: 2s}").
+	Reconcile string
 }
 
 // RenderConfig returns a countersign YAML config with one tenant and all
@@ -83,6 +86,9 @@ func RenderConfig(p ConfigParams) string {
 			fmt.Fprintf(&b, ", account_id: %q", account)
 		}
 		b.WriteString(", rate: 1000, burst: 1000}\n")
+		if p.Reconcile != "" {
+			fmt.Fprintf(&b, "        reconcile: %s\n", p.Reconcile)
+		}
 	}
 	fmt.Fprintf(&b, "      - kind: %s\n        secrets: [%q]\n        tolerance: 5m\n", sandbox.KindStandardWebhooks, p.Secrets.StandardWebhooks)
 	fmt.Fprintf(&b, "      - kind: %s\n        hmac_keys: [%q]\n", sandbox.KindDocuSign, p.Secrets.DocuSignKey)

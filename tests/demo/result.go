@@ -1,9 +1,12 @@
 package demo
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/countersign/countersign/tests/sandbox"
@@ -34,6 +37,18 @@ type Result struct {
 	// as DocuSign for expiry); Reconciled how many got there anyway
 	// (confirmation against the provider API, reconciliation).
 	NeedsReconciliation, Reconciled int
+	// NotReconciled holds the last difference of each of those that did
+	// not converge.
+	NotReconciled map[string]error
+	// ReconcileChecked, ReconcileDrift and ReconcilePublished add up the
+	// answers of the reconcile windows the demo triggered.
+	ReconcileChecked, ReconcileDrift, ReconcilePublished int
+	// BeyondReach counts, by reason, envelopes that did not converge and
+	// that no provider API could have revealed (see beyondReach).
+	BeyondReach map[string]int
+	// RecoveredByPoll counts envelopes whose ledger holds an entry that
+	// only reconciliation (source "poll") supplied.
+	RecoveredByPoll int
 	// Ledgers counts ledgers read; Unsound lists those that failed
 	// CheckLedger.
 	Ledgers int
@@ -53,12 +68,45 @@ func (r *Result) Err() error {
 	switch {
 	case r.Converged < r.WebhookComplete:
 		return fmt.Errorf("%w: %d of %d", ErrNotConverged, r.WebhookComplete-r.Converged, r.WebhookComplete)
+	case r.unreached() > 0:
+		return fmt.Errorf("%w: %d reachable through the provider's API did not converge", ErrNotConverged, r.unreached())
 	case r.Report.ForgedNot401 > 0:
 		return fmt.Errorf("%w: %d of %d", ErrForgeryAccepted, r.Report.ForgedNot401, r.Report.Forged)
 	case len(r.Unsound) > 0:
 		return fmt.Errorf("%w: %d of %d", ErrUnsoundLedger, len(r.Unsound), r.Ledgers)
 	}
 	return nil
+}
+
+// Reasons an envelope lies beyond any API's reach.
+const (
+	reasonNoAPI        = "standardwebhooks: no provider API to ask"
+	reasonNoChangeList = "adobesign/esignanywhere: every callback lost, and the API lists no changes to find it by"
+	reasonNoRecipients = "esignanywhere: a signer's callback lost, and the API names no recipients"
+)
+
+// beyondReach says why an envelope that did not converge could not have:
+// the reason, or "" when some webhook or API could have told countersign.
+func beyondReach(provider string, err error) string {
+	switch {
+	case provider == sandbox.KindStandardWebhooks:
+		return reasonNoAPI
+	case (provider == sandbox.KindAdobeSign || provider == sandbox.KindESignAnyWhere) && errors.Is(err, ErrNotFound):
+		return reasonNoChangeList
+	case provider == sandbox.KindESignAnyWhere && strings.Contains(err.Error(), "recipient"):
+		return reasonNoRecipients
+	}
+	return ""
+}
+
+// unreached counts envelopes that did not converge though a webhook or
+// the provider's API could have brought them there.
+func (r *Result) unreached() int {
+	beyond := 0
+	for _, n := range r.BeyondReach {
+		beyond += n
+	}
+	return r.NeedsReconciliation - r.Reconciled - beyond
 }
 
 // Print writes the convergence report.
@@ -78,7 +126,18 @@ func (r *Result) Print(w io.Writer) {
 	p("  status codes         %s", statusCodes(rep.StatusCodes))
 	p("ack latency            p50 %s  p99 %s  (%d acks)", ms(rep.AckLatencies.P50()), ms(rep.AckLatencies.P99()), len(rep.AckLatencies))
 	p("converged              %d/%d  (webhook-complete, in %s)", r.Converged, r.WebhookComplete, r.ConvergeTime.Round(time.Millisecond))
-	p("needs reconciliation   %d  (converged anyway: %d)", r.NeedsReconciliation, r.Reconciled)
+	p("needs reconciliation   %d  (converged: %d)", r.NeedsReconciliation, r.Reconciled)
+	beyond := 0
+	for _, n := range r.BeyondReach {
+		beyond += n
+	}
+	reachable := r.WebhookComplete + r.NeedsReconciliation - beyond
+	p("converged              %d/%d  (every envelope any webhook or provider API could reveal)", r.Converged+r.Reconciled, reachable)
+	for _, reason := range slices.Sorted(maps.Keys(r.BeyondReach)) {
+		p("  beyond reach         %d  (%s)", r.BeyondReach[reason], reason)
+	}
+	p("reconciliation         %d envelopes recovered by polling (windows: %d checked, %d drift, %d events published)",
+		r.RecoveredByPoll, r.ReconcileChecked, r.ReconcileDrift, r.ReconcilePublished)
 	p("ledgers verified       %d/%d", r.Ledgers-len(r.Unsound), r.Ledgers)
 	p("entries from provider API  %d", r.FromProviderAPI)
 	p("DLQ entries            %d", r.DLQ)
@@ -93,6 +152,18 @@ func (r *Result) Print(w io.Writer) {
 			break
 		}
 		p("  not converged: %s: %v", k, r.Pending[k])
+	}
+	keys = keys[:0]
+	for k := range r.NotReconciled {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for i, k := range keys {
+		if i == maxListed {
+			p("  … and %d more not reconciled", len(keys)-maxListed)
+			break
+		}
+		p("  not reconciled: %s: %v", k, r.NotReconciled[k])
 	}
 	for i, err := range r.Unsound {
 		if i == maxListed {

@@ -19,6 +19,7 @@ func TestResultErrAndPrint(t *testing.T) {
 			},
 			PerKind:         map[string]int{sandbox.KindDocuSign: 6, sandbox.KindAdobeSign: 4},
 			WebhookComplete: 8, Converged: 8, NeedsReconciliation: 2, Reconciled: 1,
+			BeyondReach: map[string]int{reasonNoChangeList: 1},
 			Ledgers: 10, FromProviderAPI: 7, DLQ: 1, Pending: map[string]error{},
 		}
 	}
@@ -35,7 +36,9 @@ func TestResultErrAndPrint(t *testing.T) {
 			"  status codes         200×58 503×2",
 			"ack latency            p50 2.0ms  p99 40.0ms  (3 acks)",
 			"converged              8/8",
-			"needs reconciliation   2  (converged anyway: 1)",
+			"needs reconciliation   2  (converged: 1)",
+			"converged              9/9  (every envelope any webhook or provider API could reveal)",
+			"  beyond reach         1  (adobesign/esignanywhere",
 			"ledgers verified       10/10",
 			"DLQ entries            1",
 			"RESULT                 OK",
@@ -48,6 +51,8 @@ func TestResultErrAndPrint(t *testing.T) {
 			"  not converged: acme/docusign/x: state \"sent\", want \"completed\"",
 			"RESULT                 FAIL",
 		}},
+		{"reachable but not reconciled", func(r *Result) { r.BeyondReach = map[string]int{} },
+			ErrNotConverged, []string{"converged              9/10", "RESULT                 FAIL"}},
 		{"forgery accepted", func(r *Result) { r.Report.Rejected401, r.Report.ForgedNot401 = 2, 1 },
 			ErrForgeryAccepted, []string{"(401: 2, other: 1)"}},
 		{"unsound ledger", func(r *Result) { r.Unsound = []error{errors.New("x: ledger does not verify")} },

@@ -47,9 +47,19 @@ type Options struct {
 	// or none exists) are given to converge through confirmation or
 	// reconciliation [10s].
 	ReconcileGrace time.Duration
+	// Outage drops every callback fired inside the window (relative to
+	// the start of firing); zero End means no outage.
+	Outage sandbox.Window
 	// Log receives progress lines [os.Stderr].
 	Log io.Writer
 }
+
+// demoReconcile makes the reconciler poll every few seconds, so the demo
+// sees it work; production keeps the defaults (5m, 1m, 24h).
+const demoReconcile = "{interval: 5s, incident_interval: 2s, stale_after: 3s}"
+
+// reconciled lists the demo's providers with a provider API to poll.
+var reconciled = []string{sandbox.KindDocuSign, sandbox.KindDropboxSign, sandbox.KindAdobeSign, sandbox.KindESignAnyWhere}
 
 func (o *Options) defaults() {
 	if o.Envelopes == 0 {
@@ -107,7 +117,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	cfg := RenderConfig(ConfigParams{
 		AdminToken: token, Tenant: Tenant, Secrets: DevSecrets(),
-		APIBaseURL: "http://" + apiLn.Addr().String(), API: DevAPI(),
+		APIBaseURL: "http://" + apiLn.Addr().String(), API: DevAPI(), Reconcile: demoReconcile,
 	})
 	fmt.Fprintf(o.Log, "demo: starting %s (config, data and embedded NATS store in %s)\n", o.Binary, dir)
 	srv, err := bench.StartServer(ctx, bench.ServerConfig{Binary: o.Binary, Config: cfg, Dir: dir})
@@ -120,7 +130,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		Target: srv.IngressURL, Tenant: Tenant, Secrets: DevSecrets(), API: DevAPI(),
 		DropPct: o.DropPct, DuplicatePct: o.DuplicatePct, LostAckPct: o.LostAckPct,
 		ForgedPct: o.ForgedPct, Reorder: true, Redeliveries: o.Redeliveries,
-		MaxDelay: 10 * time.Millisecond, Seed: o.Seed,
+		MaxDelay: 10 * time.Millisecond, Seed: o.Seed, OutageWindows: outages(o.Outage),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
@@ -154,10 +164,29 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	cancel()
 	res.Converged, res.Pending = len(conv.Converged), conv.Pending
 	res.ConvergeTime = time.Since(waitStart)
+	// Webhooks are a hint: ask the reconciler to compare every provider
+	// with its API now (it also polls on its own, every few seconds here).
+	since := start.Add(-4 * time.Hour) // the sandbox's lifecycles lie in the 3 hours before now
+	for _, kind := range reconciled {
+		rr, err := admin.Reconcile(ctx, Tenant, kind, since)
+		if err != nil {
+			return res, err
+		}
+		res.ReconcileChecked += rr.Checked
+		res.ReconcileDrift += rr.Drift
+		res.ReconcilePublished += rr.Published
+	}
 	gctx, cancel := context.WithTimeout(ctx, o.ReconcileGrace)
 	late := Await(gctx, admin, rest, pollInterval)
 	cancel()
 	res.Reconciled = len(late.Converged)
+	res.NotReconciled = late.Pending
+	res.BeyondReach = map[string]int{}
+	for k, err := range late.Pending {
+		if reason := beyondReach(rest[k].Provider, err); reason != "" {
+			res.BeyondReach[reason]++
+		}
+	}
 
 	if err := res.readLedgers(ctx, admin, envs); err != nil {
 		return res, err
@@ -166,6 +195,13 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return res, err
 	}
 	return res, nil
+}
+
+func outages(w sandbox.Window) []sandbox.Window {
+	if w.End <= w.Start {
+		return nil
+	}
+	return []sandbox.Window{w}
 }
 
 // split parts the truth into envelopes the webhooks alone must bring to
@@ -201,6 +237,9 @@ func (r *Result) readLedgers(ctx context.Context, a *Admin, envs []*sandbox.Enve
 			if en.Source == "provider_api" {
 				r.FromProviderAPI++
 			}
+		}
+		if l.HasSource("poll") {
+			r.RecoveredByPoll++
 		}
 	}
 	return nil

@@ -34,7 +34,13 @@ func dropboxRequest(v view) map[string]any {
 	for i, rr := range v.rs {
 		sig := map[string]any{
 			"signature_id": rr.ID, "signer_email_address": rr.Email,
-			"status_code": dropboxStatusCode(rr.State), "signed_at": nil,
+			"status_code": dropboxStatusCode(rr.State), "signed_at": nil, "last_viewed_at": nil,
+		}
+		// Dropbox Sign reports when a signer last viewed the request.
+		for _, st := range v.env.Script[:v.happened] {
+			if st.Type == envelope.TypeDelivered && st.Recipient == i {
+				sig["last_viewed_at"] = st.At.Unix()
+			}
 		}
 		if rr.State == envelope.RecipientSigned {
 			for _, st := range v.env.Script[:v.happened] {

@@ -34,7 +34,9 @@ func run() int {
 	flag.Float64Var(&o.ForgedPct, "forged", 0.05, "share of callbacks followed by a forged delivery")
 	flag.IntVar(&o.Redeliveries, "redeliveries", 5, "retries of an unacknowledged callback (1-30)")
 	flag.DurationVar(&o.Wait, "wait", 60*time.Second, "bound on the wait for convergence")
-	flag.DurationVar(&o.ReconcileGrace, "reconcile-grace", 10*time.Second, "extra wait for envelopes that need reconciliation")
+	flag.DurationVar(&o.ReconcileGrace, "reconcile-grace", 30*time.Second, "extra wait for envelopes that need reconciliation")
+	flag.DurationVar(&o.Outage.Start, "outage-start", 300*time.Millisecond, "start of the provider outage window, from the start of firing")
+	flag.DurationVar(&o.Outage.End, "outage-end", 450*time.Millisecond, "end of the outage window (every callback inside it is lost; 0 = no outage)")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
