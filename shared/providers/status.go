@@ -44,7 +44,7 @@ var envelopeTypes = map[envelope.State]envelope.Type{
 var recipientTypes = map[string]envelope.Type{
 	RecipientDelivered: envelope.TypeDelivered,
 	RecipientSigned:    envelope.TypeRecipientSigned,
-	RecipientDeclined: envelope.TypeRecipientDeclined,
+	RecipientDeclined:  envelope.TypeRecipientDeclined,
 }
 
 // EventsFromStatus returns the canonical events that bring an envelope of

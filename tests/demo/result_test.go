@@ -20,7 +20,7 @@ func TestResultErrAndPrint(t *testing.T) {
 			PerKind:         map[string]int{sandbox.KindDocuSign: 6, sandbox.KindAdobeSign: 4},
 			WebhookComplete: 8, Converged: 8, NeedsReconciliation: 2, Reconciled: 1,
 			BeyondReach: map[string]int{reasonNoChangeList: 1},
-			Ledgers: 10, FromProviderAPI: 7, DLQ: 1, Pending: map[string]error{},
+			Ledgers:     10, FromProviderAPI: 7, DLQ: 1, Pending: map[string]error{},
 		}
 	}
 	tests := []struct {

@@ -109,16 +109,6 @@ func reachable(x sandbox.Expected) bool {
 	return x.Happened > 0 && !(x.Provider == sandbox.KindDropboxSign && x.State == envelope.StateVoided)
 }
 
-// polledState is the state polling can establish for x: the sandbox's
-// Dropbox Sign API reports no views (no last_viewed_at), so a request
-// only viewed there reads as sent.
-func polledState(x sandbox.Expected) envelope.State {
-	if x.Provider == sandbox.KindDropboxSign && x.State == envelope.StateDelivered {
-		return envelope.StateSent
-	}
-	return x.State
-}
-
 // drained waits until the verifier and statesync have nothing left to do.
 func drained(t *testing.T, m *mesh.Mesh, timeout time.Duration) {
 	t.Helper()
@@ -228,7 +218,7 @@ func checkEnvelope(t *testing.T, m *mesh.Mesh, x sandbox.Expected) {
 		if code := adminGet(t, m, envelopePath("acme", x.EnvelopeID), &v); code != http.StatusOK {
 			return fmt.Errorf("%s %s: status %d", x.Provider, x.EnvelopeID, code)
 		}
-		if want := polledState(x); v.State != string(want) {
+		if want := x.State; v.State != string(want) {
 			return fmt.Errorf("%s %s: state %q, want %q", x.Provider, x.EnvelopeID, v.State, want)
 		}
 		got := map[string]string{}
@@ -377,7 +367,7 @@ func TestMissedEventsRecoveryTime(t *testing.T) {
 	recovered := time.Since(began)
 	wrong := 0
 	for _, x := range truth {
-		if want := polledState(x); reachable(x) && recs[x.EnvelopeID].State != want {
+		if want := x.State; reachable(x) && recs[x.EnvelopeID].State != want {
 			if wrong < 5 {
 				t.Errorf("%s: state %q, want %q", x.EnvelopeID, recs[x.EnvelopeID].State, want)
 			}

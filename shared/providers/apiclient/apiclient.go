@@ -41,9 +41,9 @@ func (e *StatusError) Unwrap() error { return ErrStatus }
 
 // Client calls one provider API.
 type Client struct {
-	base    *url.URL
-	http    *retryablehttp.Client
-	auth    func(h http.Header)
+	base *url.URL
+	http *retryablehttp.Client
+	auth func(h http.Header)
 }
 
 // Options tune a Client beyond config.API (tests shorten the waits).
