@@ -169,6 +169,9 @@ func Attach(ctx context.Context, env *Env, opts Options) error {
 		return fmt.Errorf("set up streams: %w", err)
 	}
 	env.WorkerMetrics = bus.NewMetrics(env.Registry)
+	if err := env.Registry.Register(bus.NewBacklogCollector(js, bus.TopologyConsumers())); err != nil {
+		return fmt.Errorf("backlog metrics: %w", err)
+	}
 	env.Health.AddReadiness("nats", func(context.Context) error {
 		if !nc.IsConnected() {
 			return errors.New("not connected")
