@@ -33,6 +33,10 @@ type Settings struct {
 	AdminAddr string
 	// LogLevel is debug, info, warn or error.
 	LogLevel string
+	// MetricsAddr, when set, is one more listener serving /healthz,
+	// /readyz and /metrics: what standalone workers (verifier,
+	// statesync, reconciler) have instead of an HTTP API. Empty: none.
+	MetricsAddr string
 }
 
 // setting is one row of CONTRACT.md's table.
@@ -52,6 +56,7 @@ var table = []setting{
 	{"ingress-addr", "COUNTERSIGN_INGRESS_ADDR", "127.0.0.1:8080", "ingress listen address", func(s *Settings) *string { return &s.IngressAddr }, true},
 	{"admin-addr", "COUNTERSIGN_ADMIN_ADDR", "127.0.0.1:8081", "admin listen address", func(s *Settings) *string { return &s.AdminAddr }, true},
 	{"log-level", "COUNTERSIGN_LOG_LEVEL", "info", "log level: debug, info, warn or error", func(s *Settings) *string { return &s.LogLevel }, false},
+	{"metrics-addr", "COUNTERSIGN_METRICS_ADDR", "", "extra listener for /healthz, /readyz, /metrics (empty: none)", func(s *Settings) *string { return &s.MetricsAddr }, false},
 }
 
 // Parse reads flags (args, without the program name) with environment
@@ -126,6 +131,11 @@ func (s *Settings) validate() error {
 		}
 		if _, _, err := net.SplitHostPort(*st.field(s)); err != nil {
 			errs = append(errs, fmt.Errorf("--%s: want host:port: %w", st.flag, err))
+		}
+	}
+	if s.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(s.MetricsAddr); err != nil {
+			errs = append(errs, fmt.Errorf("--metrics-addr: want host:port: %w", err))
 		}
 	}
 	if _, err := telemetry.ParseLevel(s.LogLevel); err != nil {

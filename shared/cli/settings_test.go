@@ -55,6 +55,9 @@ func TestParse(t *testing.T) {
 				RedisURL: "redis://r", IngressAddr: "127.0.0.1:0", AdminAddr: "127.0.0.1:0", LogLevel: "warn"},
 		},
 		{name: "single dash flags", args: []string{"-config", "b.yaml"}, want: with(func(s *Settings) { s.ConfigPath = "b.yaml" })},
+		{name: "metrics listener", args: []string{"--metrics-addr", "127.0.0.1:9100"}, want: with(func(s *Settings) { s.MetricsAddr = "127.0.0.1:9100" })},
+		{name: "metrics listener from env", env: map[string]string{"COUNTERSIGN_METRICS_ADDR": ":9100"}, want: with(func(s *Settings) { s.MetricsAddr = ":9100" })},
+		{name: "bad metrics listener", args: []string{"--metrics-addr", "9100"}, wantErr: "--metrics-addr"},
 		{name: "empty flag beats env", args: []string{"--nats-url="}, env: fullEnv, want: with(func(s *Settings) {
 			*s = fromEnv
 			s.NATSURL = ""

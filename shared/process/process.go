@@ -88,6 +88,9 @@ func Main(name string, opts Options, build func(ctx context.Context, env *Env) (
 		env.Logger.Error("start failed", "error", err.Error())
 		return 1
 	}
+	if env.Settings.MetricsAddr != "" {
+		r = Group{r, env.healthServer()}
+	}
 	env.Logger.Info("started", "nats", env.NC.ConnectedUrlRedacted())
 	if err := r.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		env.Logger.Error("stopped with error", "error", err.Error())

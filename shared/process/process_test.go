@@ -1,7 +1,10 @@
 package process
 
 import (
+	"context"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -68,5 +71,33 @@ func TestEmbeddedStartAndClose(t *testing.T) {
 	env.Close()
 	if env.Embedded.Running() {
 		t.Fatal("embedded server still running after Close")
+	}
+}
+
+// TestHealthServer: the extra listener serves health and metrics.
+func TestHealthServer(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "c.yaml")
+	if err := os.WriteFile(path, []byte(minimalConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := cli.Settings{ConfigPath: path, DataDir: dir, LogLevel: "info", NATSListen: "127.0.0.1:-1", MetricsAddr: "127.0.0.1:0"}
+	env, err := Start(t.Context(), "test", s, Options{AllowEmbedded: true}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	h := env.healthServer()
+	for path, want := range map[string]string{"/healthz": "ok", "/readyz": `"nats":"ok"`, "/metrics": "countersign_stream_messages"} {
+		w := httptest.NewRecorder()
+		h.handler.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))
+		if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), want) {
+			t.Fatalf("GET %s: %d %q, want 200 with %q", path, w.Code, w.Body.String(), want)
+		}
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := h.Run(ctx); err != nil {
+		t.Fatalf("Run after cancel: %v", err)
 	}
 }
