@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/countersign/countersign/shared/envelope"
 	"github.com/countersign/countersign/tests/sandbox"
 )
 
@@ -37,9 +38,10 @@ type Result struct {
 	// as DocuSign for expiry); Reconciled how many got there anyway
 	// (confirmation against the provider API, reconciliation).
 	NeedsReconciliation, Reconciled int
-	// NotReconciled holds the last difference of each of those that did
-	// not converge.
-	NotReconciled map[string]error
+	// Unreached holds the last difference of each envelope that did not
+	// converge though a webhook or the provider's API could have told
+	// countersign (the ones beyond reach are only counted, by reason).
+	Unreached map[string]error
 	// ReconcileChecked, ReconcileDrift and ReconcilePublished add up the
 	// answers of the reconcile windows the demo triggered.
 	ReconcileChecked, ReconcileDrift, ReconcilePublished int
@@ -83,18 +85,28 @@ const (
 	reasonNoAPI        = "standardwebhooks: no provider API to ask"
 	reasonNoChangeList = "adobesign/esignanywhere: every callback lost, and the API lists no changes to find it by"
 	reasonNoRecipients = "esignanywhere: a signer's callback lost, and the API names no recipients"
+	reasonDeleted      = "dropboxsign: every callback lost, and a canceled request is deleted at the provider"
+	reasonNoViews      = "adobesign: a view callback lost, and the API reports no views"
 )
 
 // beyondReach says why an envelope that did not converge could not have:
 // the reason, or "" when some webhook or API could have told countersign.
-func beyondReach(provider string, err error) string {
+func beyondReach(x sandbox.Expected, err error) string {
+	provider := x.Provider
 	switch {
+	case provider == sandbox.KindDropboxSign && x.State == envelope.StateVoided && errors.Is(err, ErrNotFound):
+		return reasonDeleted
 	case provider == sandbox.KindStandardWebhooks:
 		return reasonNoAPI
 	case (provider == sandbox.KindAdobeSign || provider == sandbox.KindESignAnyWhere) && errors.Is(err, ErrNotFound):
 		return reasonNoChangeList
-	case provider == sandbox.KindESignAnyWhere && strings.Contains(err.Error(), "recipient"):
+	case provider == sandbox.KindESignAnyWhere && errors.Is(err, ErrMismatch):
+		// Its API answers the envelope's status only: whatever a lost
+		// signer callback left behind (the signer, partially_signed)
+		// cannot be read back.
 		return reasonNoRecipients
+	case provider == sandbox.KindAdobeSign && errors.Is(err, ErrMismatch) && strings.Contains(err.Error(), `want "delivered"`):
+		return reasonNoViews
 	}
 	return ""
 }
@@ -154,16 +166,16 @@ func (r *Result) Print(w io.Writer) {
 		p("  not converged: %s: %v", k, r.Pending[k])
 	}
 	keys = keys[:0]
-	for k := range r.NotReconciled {
+	for k := range r.Unreached {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
 	for i, k := range keys {
 		if i == maxListed {
-			p("  … and %d more not reconciled", len(keys)-maxListed)
+			p("  … and %d more reachable but not converged", len(keys)-maxListed)
 			break
 		}
-		p("  not reconciled: %s: %v", k, r.NotReconciled[k])
+		p("  reachable, not converged: %s: %v", k, r.Unreached[k])
 	}
 	for i, err := range r.Unsound {
 		if i == maxListed {

@@ -180,11 +180,12 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	late := Await(gctx, admin, rest, pollInterval)
 	cancel()
 	res.Reconciled = len(late.Converged)
-	res.NotReconciled = late.Pending
-	res.BeyondReach = map[string]int{}
+	res.BeyondReach, res.Unreached = map[string]int{}, map[string]error{}
 	for k, err := range late.Pending {
-		if reason := beyondReach(rest[k].Provider, err); reason != "" {
+		if reason := beyondReach(rest[k], err); reason != "" {
 			res.BeyondReach[reason]++
+		} else {
+			res.Unreached[k] = err
 		}
 	}
 
