@@ -39,13 +39,19 @@ func (s *Service) handle(ctx context.Context, m *bus.Message) error {
 	return bus.Retry(errCASConflict, 50*time.Millisecond)
 }
 
-// applyOnce reads the record, applies ev, writes the record by CAS and
-// flushes the outbox. A duplicate (ev already applied) only flushes what a
-// crashed predecessor may have left in the outbox.
+// applyOnce reads the record, settles what a predecessor may have left in
+// the outbox, applies ev, writes the record by CAS (its outbox holding
+// only ev's entry) and publishes that entry. The entry stays in the
+// outbox until the next writer settles it: that saves a second write per
+// event, and settling checks the stream itself rather than trusting the
+// duplicate window. A duplicate (ev already applied) only settles.
 func (s *Service) applyOnce(ctx context.Context, ev envelope.Event) error {
 	key := envelope.RecordKey(ev.Tenant, ev.EnvelopeID)
 	rec, rev, err := s.load(ctx, key)
 	if err != nil {
+		return err
+	}
+	if err := s.settle(ctx, rec.Outbox); err != nil {
 		return err
 	}
 	next, entry, err := envelope.Apply(rec, ev, s.cfg.Now())
@@ -53,13 +59,10 @@ func (s *Service) applyOnce(ctx context.Context, ev envelope.Event) error {
 		return bus.Permanent(err)
 	}
 	if entry == nil {
-		if len(rec.Outbox) == 0 {
-			return nil
-		}
-		return s.flush(ctx, key, rec, rev)
+		return nil
 	}
-	newRev, err := s.store(ctx, key, next, rev)
-	if err != nil {
+	next.AckOutbox(entry.Seq - 1) // settled above
+	if _, err := s.store(ctx, key, next, rev); err != nil {
 		return err
 	}
 	s.metrics.entries.WithLabelValues(string(entry.Type)).Inc()
@@ -68,16 +71,53 @@ func (s *Service) applyOnce(ctx context.Context, ev envelope.Event) error {
 		s.cfg.Logger.Warn("conflicting terminal events", "tenant", ev.Tenant, "envelope", ev.EnvelopeID,
 			"state", string(rec.State), "event", ev.ID, "type", string(ev.Type))
 	}
-	return s.flush(ctx, key, next, newRev)
+	return s.publish(ctx, []envelope.Entry{*entry})
 }
 
-// flush publishes the outbox to ENVELOPES (Nats-Msg-Id = Entry.MsgID,
-// so a second flush of the same entry is dropped by the stream) and then
-// clears it by CAS. Losing that CAS is fine: whoever wrote the record
-// after us holds the same entries and flushes them too.
-func (s *Service) flush(ctx context.Context, key string, rec envelope.Record, rev uint64) error {
-	futures := make([]jetstream.PubAckFuture, 0, len(rec.Outbox))
-	for _, e := range rec.Outbox {
+// settle makes sure every entry of an outbox read from the record is on
+// ENVELOPES: an entry is published unless the stream already holds it or
+// a later entry of its subject (outboxes are published in order). A
+// crash before the publish is repaired here, and one after it costs a
+// read, never a second ledger entry, however long ago it happened.
+func (s *Service) settle(ctx context.Context, outbox []envelope.Entry) error {
+	var owed []envelope.Entry
+	for _, e := range outbox {
+		published, err := s.onStream(ctx, e)
+		if err != nil {
+			return err
+		}
+		if !published {
+			owed = append(owed, e)
+		}
+	}
+	return s.publish(ctx, owed)
+}
+
+// onStream reports whether ENVELOPES holds e (or a later entry on e's
+// subject): a direct get of the subject's last message.
+func (s *Service) onStream(ctx context.Context, e envelope.Entry) (bool, error) {
+	msg, err := s.ledger.GetLastMsgForSubject(ctx, e.Subject())
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read ledger: %w", err)
+	}
+	var last struct {
+		Seq uint64 `json:"seq"`
+	}
+	if err := json.Unmarshal(msg.Data, &last); err != nil {
+		return false, fmt.Errorf("read ledger: %s: %w", e.Subject(), err)
+	}
+	return last.Seq >= e.Seq, nil
+}
+
+// publish sends entries to ENVELOPES in order (Nats-Msg-Id =
+// Entry.MsgID, so concurrent writers settling the same entry add it once)
+// and waits for every ack.
+func (s *Service) publish(ctx context.Context, entries []envelope.Entry) error {
+	futures := make([]jetstream.PubAckFuture, 0, len(entries))
+	for _, e := range entries {
 		data, err := json.Marshal(e)
 		if err != nil {
 			return bus.Permanent(fmt.Errorf("encode ledger entry: %w", err))
@@ -98,10 +138,6 @@ func (s *Service) flush(ctx context.Context, key string, rec envelope.Record, re
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-	}
-	rec.AckOutbox(rec.Outbox[len(rec.Outbox)-1].Seq)
-	if _, err := s.store(ctx, key, rec, rev); err != nil && !errors.Is(err, errCASConflict) {
-		return err
 	}
 	return nil
 }

@@ -42,6 +42,7 @@ type Config struct {
 type Service struct {
 	cfg     Config
 	kv      jetstream.KeyValue
+	ledger  jetstream.Stream
 	worker  *bus.Worker
 	metrics *metrics
 }
@@ -68,11 +69,15 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("statesync: bucket %s: %w", bus.BucketEnvelopes, err)
 	}
+	ledger, err := cfg.JS.Stream(ctx, bus.StreamEnvelopes)
+	if err != nil {
+		return nil, fmt.Errorf("statesync: stream %s: %w", bus.StreamEnvelopes, err)
+	}
 	m, err := newMetrics(cfg.Registry)
 	if err != nil {
 		return nil, fmt.Errorf("statesync: metrics: %w", err)
 	}
-	s := &Service{cfg: cfg, kv: kv, metrics: m}
+	s := &Service{cfg: cfg, kv: kv, ledger: ledger, metrics: m}
 	var mw []bus.Middleware
 	if cfg.Metrics != nil {
 		mw = append(mw, bus.WithMetrics(cfg.Metrics))

@@ -74,6 +74,14 @@ func (t Topology) withDefaults() Topology {
 	return t
 }
 
+// ledger allows direct gets on the ledger stream: statesync and the admin
+// API read an envelope's last entries by subject, and direct gets are
+// answered by any replica without going through the stream leader.
+func ledger(c jetstream.StreamConfig) jetstream.StreamConfig {
+	c.AllowDirect = true
+	return c
+}
+
 // StreamConfigs returns the configuration of every stream countersign
 // uses, sized by t.
 func StreamConfigs(t Topology) []jetstream.StreamConfig {
@@ -95,7 +103,7 @@ func StreamConfigs(t Topology) []jetstream.StreamConfig {
 	return []jetstream.StreamConfig{
 		limits(StreamRaw, "raw.>", t.RawMaxAge, 2*time.Minute),
 		work(StreamState, "state.>"),
-		limits(StreamEnvelopes, "envelope.>", t.LedgerMaxAge, 10*time.Minute),
+		ledger(limits(StreamEnvelopes, "envelope.>", t.LedgerMaxAge, 10*time.Minute)),
 		limits(StreamDLQ, "dlq.>", t.DLQMaxAge, 2*time.Minute),
 		work(StreamNotify, "notify.>"),
 		work(StreamExport, "export.>"),
