@@ -23,13 +23,9 @@ var _ providers.StatusClient = (*Client)(nil)
 // an OAuth bearer token. It returns providers.ErrNoAPI when cfg has no api:
 // section.
 func NewClient(cfg config.Provider, o apiclient.Options) (*Client, error) {
-	if cfg.API == nil {
-		return nil, fmt.Errorf("adobesign: %w", providers.ErrNoAPI)
-	}
-	token := cfg.API.Token.Value()
-	api, err := apiclient.New(*cfg.API, func(h http.Header) { h.Set("Authorization", "Bearer "+token) }, o)
+	api, err := apiclient.ForProvider("adobesign", cfg.API, "Authorization", "Bearer "+apiclient.Token(cfg.API), o)
 	if err != nil {
-		return nil, fmt.Errorf("adobesign: %w", err)
+		return nil, err
 	}
 	return &Client{api: api}, nil
 }

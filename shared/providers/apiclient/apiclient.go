@@ -19,6 +19,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/countersign/countersign/shared/config"
+	"github.com/countersign/countersign/shared/providers"
 )
 
 // ErrStatus is returned (wrapped in *StatusError) for a non-2xx answer that
@@ -157,3 +158,26 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 type slogAdapter struct{ l *slog.Logger }
 
 func (a slogAdapter) Printf(format string, args ...any) { a.l.Debug(fmt.Sprintf(format, args...)) }
+
+// ForProvider returns the client of one provider's api: section, sending
+// header: value (its credential) on every request. Errors name the
+// provider kind; without an api: section they wrap providers.ErrNoAPI.
+func ForProvider(kind string, api *config.API, header, value string, o Options) (*Client, error) {
+	if api == nil {
+		return nil, fmt.Errorf("%s: %w", kind, providers.ErrNoAPI)
+	}
+	c, err := New(*api, func(h http.Header) { h.Set(header, value) }, o)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", kind, err)
+	}
+	return c, nil
+}
+
+// Token returns the api: section's token, or "" without one (ForProvider
+// then reports the missing section).
+func Token(api *config.API) string {
+	if api == nil {
+		return ""
+	}
+	return api.Token.Value()
+}

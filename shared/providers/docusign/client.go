@@ -42,13 +42,9 @@ var (
 // NewClient returns a client for cfg.API, authenticated with its token as a
 // bearer token. It returns providers.ErrNoAPI when cfg has no api: section.
 func NewClient(cfg config.Provider, o apiclient.Options) (*Client, error) {
-	if cfg.API == nil {
-		return nil, fmt.Errorf("docusign: %w", providers.ErrNoAPI)
-	}
-	token := cfg.API.Token.Value()
-	api, err := apiclient.New(*cfg.API, func(h http.Header) { h.Set("Authorization", "Bearer "+token) }, o)
+	api, err := apiclient.ForProvider("docusign", cfg.API, "Authorization", "Bearer "+apiclient.Token(cfg.API), o)
 	if err != nil {
-		return nil, fmt.Errorf("docusign: %w", err)
+		return nil, err
 	}
 	return &Client{api: api, account: cfg.API.AccountID}, nil
 }

@@ -3,6 +3,7 @@ package dropboxsign
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -39,19 +40,15 @@ var (
 // Sign wants: HTTP basic auth with the api_key as user name and an empty
 // password. It returns providers.ErrNoAPI when cfg has no api: section.
 func NewClient(cfg config.Provider, o apiclient.Options) (*Client, error) {
-	if cfg.API == nil {
-		return nil, fmt.Errorf("dropboxsign: %w", providers.ErrNoAPI)
-	}
+	// HTTP basic auth: the API key as user, no password.
 	key := cfg.APIKey.Value()
 	if key == "" {
-		key = cfg.API.Token.Value()
+		key = apiclient.Token(cfg.API)
 	}
-	auth := (&http.Request{Header: http.Header{}})
-	auth.SetBasicAuth(key, "")
-	basic := auth.Header.Get("Authorization")
-	api, err := apiclient.New(*cfg.API, func(h http.Header) { h.Set("Authorization", basic) }, o)
+	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte(key+":"))
+	api, err := apiclient.ForProvider("dropboxsign", cfg.API, "Authorization", basic, o)
 	if err != nil {
-		return nil, fmt.Errorf("dropboxsign: %w", err)
+		return nil, err
 	}
 	return &Client{api: api, now: time.Now}, nil
 }

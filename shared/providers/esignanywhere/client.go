@@ -23,13 +23,9 @@ var _ providers.StatusClient = (*Client)(nil)
 // the apiToken header. It returns providers.ErrNoAPI when cfg has no api:
 // section.
 func NewClient(cfg config.Provider, o apiclient.Options) (*Client, error) {
-	if cfg.API == nil {
-		return nil, fmt.Errorf("esignanywhere: %w", providers.ErrNoAPI)
-	}
-	token := cfg.API.Token.Value()
-	api, err := apiclient.New(*cfg.API, func(h http.Header) { h.Set("apiToken", token) }, o)
+	api, err := apiclient.ForProvider("esignanywhere", cfg.API, "apiToken", apiclient.Token(cfg.API), o)
 	if err != nil {
-		return nil, fmt.Errorf("esignanywhere: %w", err)
+		return nil, err
 	}
 	return &Client{api: api}, nil
 }
