@@ -73,6 +73,11 @@ func history(rng *rand.Rand) []Event {
 		default:
 			allSigned = false
 		}
+		if rng.IntN(3) == 0 {
+			// What the notifier did: audit entries that must change nothing,
+			// wherever they land in the order.
+			add([]Type{TypeReminderSent, TypeEscalated, TypeRecipientReplaced}[rng.IntN(3)], ref())
+		}
 	}
 	switch n := rng.IntN(10); {
 	case anyDeclined && n < 8:
@@ -81,6 +86,9 @@ func history(rng *rand.Rand) []Event {
 		add(TypeCompleted, nil)
 	case n == 8:
 		add([]Type{TypeVoided, TypeExpired}[rng.IntN(2)], nil)
+	}
+	if rng.IntN(4) == 0 {
+		add([]Type{TypeExported, TypeExpiryWarning, TypePurged}[rng.IntN(3)], nil)
 	}
 	return events
 }

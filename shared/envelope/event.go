@@ -3,6 +3,7 @@ package envelope
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"strings"
 	"time"
 )
@@ -31,6 +32,45 @@ const (
 	TypeConflict Type = "conflict"
 )
 
+// Audit types: what countersign itself did about an envelope (the notifier,
+// the exporter). They are applied exactly once like every event, through
+// STATE and statesync (the ledger's one writer), but never change the
+// envelope's state or its recipients; Event.Detail says what was done.
+const (
+	// TypeReminderSent: a reminder went to a recipient (detail.via:
+	// "provider" or "channels").
+	TypeReminderSent Type = "reminder_sent"
+	// TypeEscalated: a recipient was escalated (detail.reason).
+	TypeEscalated Type = "escalated"
+	// TypeRecipientReplaced: a recipient was replaced at the provider
+	// (detail.from, detail.to).
+	TypeRecipientReplaced Type = "recipient_replaced"
+	// TypeExpiryWarning: the envelope nears the provider's expiry.
+	TypeExpiryWarning Type = "expiry_warning"
+	// TypeExported: the envelope's artefacts are stored and verified
+	// (detail.location, detail.manifest_sha256).
+	TypeExported Type = "exported"
+	// TypePurged: the documents were deleted at the provider after export.
+	TypePurged Type = "purged"
+)
+
+// AuditTypes lists the audit types (see TypeReminderSent).
+var AuditTypes = []Type{
+	TypeReminderSent, TypeEscalated, TypeRecipientReplaced, TypeExpiryWarning,
+	TypeExported, TypePurged,
+}
+
+// IsAudit reports whether t is an audit type: recorded, never a change of
+// state.
+func (t Type) IsAudit() bool {
+	for _, v := range AuditTypes {
+		if t == v {
+			return true
+		}
+	}
+	return false
+}
+
 // EventTypes lists the types an Event may carry (stale and conflict are
 // produced by the state machine, never received).
 var EventTypes = []Type{
@@ -39,18 +79,27 @@ var EventTypes = []Type{
 	TypeDeclined, TypeVoided, TypeExpired, TypeCorrected,
 }
 
-// Valid reports whether t is a type an Event may carry.
+// Valid reports whether t is a type an Event may carry: a state event or an
+// audit type.
 func (t Type) Valid() bool {
 	for _, v := range EventTypes {
 		if t == v {
 			return true
 		}
 	}
-	return false
+	return t.IsAudit()
 }
 
-// IsRecipient reports whether events of type t name a recipient.
-func (t Type) IsRecipient() bool { return strings.HasPrefix(string(t), "recipient_") }
+// IsLedger reports whether t may appear in the ledger: any event type, and
+// the machine's own stale and conflict.
+func (t Type) IsLedger() bool { return t.Valid() || t == TypeStale || t == TypeConflict }
+
+// IsRecipient reports whether events of type t are about a recipient's own
+// state (recipient_signed, …). recipient_replaced is an audit type: it names
+// a recipient but changes nothing.
+func (t Type) IsRecipient() bool {
+	return strings.HasPrefix(string(t), "recipient_") && !t.IsAudit()
+}
 
 // State is an envelope's state.
 type State string
@@ -76,6 +125,10 @@ const (
 	SourcePoll        Source = "poll"
 	SourceReplay      Source = "replay"
 	SourceProviderAPI Source = "provider_api"
+	// SourceNotifier and SourceExport mark audit events: what the notifier
+	// and the DMS exporter did.
+	SourceNotifier Source = "notifier"
+	SourceExport   Source = "dmsexport"
 )
 
 // RecipientRef names a recipient in an event: by the provider's id, by
@@ -110,6 +163,20 @@ type Event struct {
 	State State `json:"state,omitempty"`
 	// DeliveryID is the provider's delivery id (informational, not identity).
 	DeliveryID string `json:"delivery_id,omitempty"`
+	// Detail is a JSON object carried into the ledger entry of an audit
+	// event (what was done: via, reason, location, …). Build it with Detail.
+	Detail json.RawMessage `json:"detail,omitempty"`
+}
+
+// Detail renders a detail object. Maps marshal with sorted keys, so the
+// same fields always give the same bytes; string values cannot fail to
+// marshal.
+func Detail(fields map[string]string) json.RawMessage {
+	if len(fields) == 0 {
+		return nil
+	}
+	b, _ := json.Marshal(fields)
+	return b
 }
 
 // EventID returns the semantic id of an event: a hash of provider, tenant,

@@ -33,6 +33,10 @@ type Entry struct {
 	OccurredAt string `json:"occurred_at"`
 	RecordedAt string `json:"recorded_at"`
 	Source     Source `json:"source"`
+	// Detail is an object saying more: what an audit entry did, or for a
+	// stale or conflict entry the type it stood for ({"type": …}). It is
+	// part of the hashed entry and kept as the bytes that were hashed.
+	Detail json.RawMessage `json:"detail,omitempty"`
 	// Seq counts the envelope's entries from 1; PrevHash is the hash of
 	// entry Seq-1 ("" for the first) and Hash this entry's (ComputeHash).
 	Seq      uint64 `json:"seq"`

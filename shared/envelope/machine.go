@@ -2,6 +2,7 @@ package envelope
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -31,6 +32,12 @@ func Apply(rec Record, ev Event, now time.Time) (Record, *Entry, error) {
 	}
 	prev := next.State
 	typ, rcp := transition(&next, ev)
+	detail := ev.Detail
+	if (typ == TypeStale || typ == TypeConflict) && ev.Type != typ {
+		// Say which event the audit-only entry stands for, so a reader of
+		// the ledger (or a subscriber of stale) knows what was skipped.
+		detail = Detail(map[string]string{"type": string(ev.Type)})
+	}
 
 	e := Entry{
 		ID:            ev.ID,
@@ -44,6 +51,7 @@ func Apply(rec Record, ev Event, now time.Time) (Record, *Entry, error) {
 		OccurredAt:    FormatTime(ev.OccurredAt),
 		RecordedAt:    FormatTime(now),
 		Source:        ev.Source,
+		Detail:        detail,
 		Seq:           rec.Seq + 1,
 		PrevHash:      rec.LastHash,
 	}
@@ -96,6 +104,8 @@ func validate(rec *Record, ev Event) error {
 // and, for recipient events, the recipient as it now stands.
 func transition(rec *Record, ev Event) (Type, *EntryRecipient) {
 	switch {
+	case ev.Type.IsAudit():
+		return ev.Type, auditRecipient(rec, ev.Recipient)
 	case ev.Type.IsRecipient():
 		return applyRecipient(rec, ev)
 	case ev.Type == TypeCorrected:
@@ -133,6 +143,18 @@ func transition(rec *Record, ev Event) (Type, *EntryRecipient) {
 	}
 	rec.State = target
 	return ev.Type, rcp
+}
+
+// auditRecipient is the recipient an audit event names, as the record
+// knows it; an audit event never adds or changes a recipient.
+func auditRecipient(rec *Record, ref *RecipientRef) *EntryRecipient {
+	if ref == nil || ref.Key() == "" {
+		return nil
+	}
+	if rc, ok := rec.Recipient(*ref); ok {
+		return &EntryRecipient{ID: rc.ID, Email: rc.Email, State: rc.State}
+	}
+	return &EntryRecipient{ID: ref.ID, Email: strings.ToLower(ref.Email)}
 }
 
 // recipientStateForType is the recipient state an envelope-level event

@@ -109,7 +109,7 @@ func ParseSubject(subject string) (tenant, envelopeID string, t Type, err error)
 		return "", "", "", fmt.Errorf("%w: %q: bad tenant", ErrInvalidSubject, subject)
 	}
 	t = Type(parts[3])
-	if !t.Valid() && t != TypeStale && t != TypeConflict {
+	if !t.IsLedger() {
 		return "", "", "", fmt.Errorf("%w: %q: unknown type", ErrInvalidSubject, subject)
 	}
 	envelopeID, err = ParseToken(parts[2])

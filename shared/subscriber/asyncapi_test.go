@@ -98,7 +98,7 @@ func TestAsyncAPIMatchesCode(t *testing.T) {
 	}
 
 	var types []string
-	for _, typ := range append(slices.Clone(envelope.EventTypes), envelope.TypeStale, envelope.TypeConflict) {
+	for _, typ := range append(append(slices.Clone(envelope.EventTypes), envelope.TypeStale, envelope.TypeConflict), envelope.AuditTypes...) {
 		types = append(types, string(typ))
 	}
 	states := []string{}
@@ -109,7 +109,8 @@ func TestAsyncAPIMatchesCode(t *testing.T) {
 	recipientStates := []string{string(envelope.RecipientSent), string(envelope.RecipientDelivered),
 		string(envelope.RecipientSigned), string(envelope.RecipientDeclined)}
 	sources := []string{string(envelope.SourceWebhook), string(envelope.SourcePoll),
-		string(envelope.SourceReplay), string(envelope.SourceProviderAPI)}
+		string(envelope.SourceReplay), string(envelope.SourceProviderAPI),
+		string(envelope.SourceNotifier), string(envelope.SourceExport)}
 
 	schemas := doc.Components.Schemas
 	sameSet(t, "type parameter enum", doc.Components.Parameters["type"].Enum, types)

@@ -55,7 +55,7 @@ func (o *Options) validate() error {
 		return fmt.Errorf("%w: tenant %q", ErrInvalidOption, o.Tenant)
 	}
 	for _, t := range o.Types {
-		if !t.Valid() && t != envelope.TypeStale && t != envelope.TypeConflict {
+		if !t.IsLedger() {
 			return fmt.Errorf("%w: type %q", ErrInvalidOption, t)
 		}
 	}

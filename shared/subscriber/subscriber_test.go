@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -96,7 +97,7 @@ func TestSubscribeHandsEntryAndRawBytes(t *testing.T) {
 	})
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
-	if rec.entries[0] != e1 || rec.entries[1] != e2 {
+	if !reflect.DeepEqual(rec.entries[0], e1) || !reflect.DeepEqual(rec.entries[1], e2) {
 		t.Fatalf("entries %+v, want %+v then %+v", rec.entries, e1, e2)
 	}
 	if err := envelope.VerifyChain(rec.raw); err != nil {
