@@ -17,6 +17,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/countersign/countersign/shared/access"
+	"github.com/countersign/countersign/shared/audit"
 	"github.com/countersign/countersign/shared/bus"
 	"github.com/countersign/countersign/shared/telemetry"
 )
@@ -29,9 +31,13 @@ const ShutdownTimeout = 10 * time.Second
 type Config struct {
 	// Addr is the listen address (host:port) used by Run.
 	Addr string
-	// Tokens are the accepted bearer tokens (config admin.tokens,
-	// resolved); at least one non-empty token is required.
+	// Tokens are accepted bearer tokens for every tenant with role
+	// operate, named token#<index> (tests, programmatic use). Access, when
+	// set, replaces them.
 	Tokens []string
+	// Access holds the scoped tokens (config admin.tokens); a config
+	// reload swaps its set. At least one non-empty token is required.
+	Access *access.Holder
 	// JS reads the envelope records (KV) and the ledger (ENVELOPES).
 	JS jetstream.JetStream
 	// Logger defaults to slog.Default().
@@ -65,8 +71,10 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if cfg.JS == nil {
 		return nil, ErrNoJetStream
 	}
-	auth := newBearerAuth(cfg.Tokens)
-	if len(auth.digests) == 0 {
+	if cfg.Access == nil {
+		cfg.Access = access.NewHolder(access.NewSet(plainTokens(cfg.Tokens)))
+	}
+	if cfg.Access.Load().Len() == 0 {
 		return nil, ErrNoTokens
 	}
 	if cfg.Logger == nil {
@@ -88,10 +96,12 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	api := http.NewServeMux()
 	api.HandleFunc("GET /v1/tenants/{tenant}/envelopes/{id}", s.getEnvelope)
 	api.HandleFunc("GET /v1/tenants/{tenant}/envelopes/{id}/ledger", s.getLedger)
-	// Profiles for operators, behind the admin token like the rest.
-	api.HandleFunc("GET /debug/pprof/", pprof.Index)
-	api.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
-	api.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	api.Handle("GET /v1/audit", audit.NewReader(cfg.JS).Handler())
+	// Profiles for operators, behind an unrestricted admin token: they
+	// show every tenant's data in flight.
+	api.Handle("GET /debug/pprof/", allTenants(http.HandlerFunc(pprof.Index)))
+	api.Handle("GET /debug/pprof/profile", allTenants(http.HandlerFunc(pprof.Profile)))
+	api.Handle("GET /debug/pprof/trace", allTenants(http.HandlerFunc(pprof.Trace)))
 	if cfg.Mount != nil {
 		cfg.Mount(api)
 	}
@@ -104,7 +114,10 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if cfg.MountPublic != nil {
 		cfg.MountPublic(root)
 	}
-	root.Handle("/", auth.wrap(jsonUnmatched(api)))
+	// Every API route: the token decides who (401), its role and tenants
+	// what (403); every action is then recorded in the audit trail.
+	rec := audit.NewRecorder(cfg.JS, cfg.Logger)
+	root.Handle("/", access.Guard(cfg.Access, api, rec.Middleware(jsonUnmatched(api))))
 	s.handler = m.instrument(root)
 	return s, nil
 }

@@ -1,54 +1,36 @@
 package admin
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
+	"fmt"
 	"net/http"
-	"strings"
+
+	"github.com/countersign/countersign/shared/access"
+	"github.com/countersign/countersign/shared/config"
 )
 
-// bearerAuth admits requests carrying "Authorization: Bearer <token>" for
-// one of the configured tokens. Tokens are compared as SHA-256 digests
-// with crypto/subtle, and against every token without stopping at a
-// match, so neither a token's content nor its length leaks through timing.
-type bearerAuth struct {
-	digests [][sha256.Size]byte
+// plainTokens turns Config.Tokens into unrestricted operate tokens.
+func plainTokens(tokens []string) []access.Token {
+	out := make([]access.Token, 0, len(tokens))
+	for i, t := range tokens {
+		out = append(out, access.Token{Name: fmt.Sprintf("token#%d", i), Secret: t, Role: access.RoleOperate})
+	}
+	return out
 }
 
-func newBearerAuth(tokens []string) *bearerAuth {
-	a := &bearerAuth{}
-	for _, t := range tokens {
-		if t != "" {
-			a.digests = append(a.digests, sha256.Sum256([]byte(t)))
-		}
+// TokenSet is the access set of a config file's admin.tokens.
+func TokenSet(f *config.File) *access.Set {
+	out := make([]access.Token, 0, len(f.Admin.Tokens))
+	for _, t := range f.Admin.Tokens {
+		out = append(out, access.Token{Name: t.Name, Secret: t.Token.Value(), Tenants: t.Tenants, Role: access.Role(t.Role)})
 	}
-	return a
+	return access.NewSet(out)
 }
 
-// allowed reports whether r carries a configured bearer token.
-func (a *bearerAuth) allowed(r *http.Request) bool {
-	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-	// RFC 7235: the auth scheme is case-insensitive.
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return false
-	}
-	got := sha256.Sum256([]byte(strings.TrimSpace(token)))
-	match := 0
-	for _, want := range a.digests {
-		match |= subtle.ConstantTimeCompare(got[:], want[:])
-	}
-	return match == 1
-}
-
-// wrap answers 401 with a JSON error and a WWW-Authenticate challenge
-// unless the request is allowed.
-func (a *bearerAuth) wrap(next http.Handler) http.Handler {
+// allTenants lets only unrestricted tokens reach next.
+func allTenants(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !a.allowed(r) {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="countersign-admin"`)
-			writeError(w, http.StatusUnauthorized, "missing or invalid bearer token")
-			return
+		if access.Allow(w, r, "") {
+			next.ServeHTTP(w, r)
 		}
-		next.ServeHTTP(w, r)
 	})
 }

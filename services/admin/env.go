@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/countersign/countersign/services/reconciler"
+	"github.com/countersign/countersign/shared/access"
 	"github.com/countersign/countersign/shared/process"
 )
 
@@ -22,12 +23,8 @@ func FromEnv(ctx context.Context, env *process.Env) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	tokens := make([]string, 0, len(env.File.Admin.Tokens))
-	for _, t := range env.File.Admin.Tokens {
-		tokens = append(tokens, t.Value())
-	}
 	return New(ctx, Config{
-		Addr: env.Settings.AdminAddr, Tokens: tokens, JS: env.JS,
+		Addr: env.Settings.AdminAddr, Access: access.NewHolder(TokenSet(env.File)), JS: env.JS,
 		Logger: env.Logger.With("service", "admin"), Registry: env.Registry, Health: env.Health,
 		Mount: mountAll(rec.Mount, dlqMount),
 	})

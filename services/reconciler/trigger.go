@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"time"
+
+	"github.com/countersign/countersign/shared/access"
 )
 
 // maxTriggerBody caps a POST /v1/reconcile body: three short fields.
@@ -38,6 +40,9 @@ func (s *Service) trigger(w http.ResponseWriter, r *http.Request) {
 	}
 	if req.Tenant == "" || req.Provider == "" {
 		writeError(w, http.StatusBadRequest, "tenant and provider are required")
+		return
+	}
+	if !access.Allow(w, r, req.Tenant) {
 		return
 	}
 	var since time.Time

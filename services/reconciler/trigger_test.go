@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/countersign/countersign/shared/access"
 	"github.com/countersign/countersign/shared/envelope"
 	"github.com/countersign/countersign/shared/providers"
 )
@@ -39,7 +40,7 @@ func TestTrigger(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rr := httptest.NewRecorder()
-			mux.ServeHTTP(rr, httptest.NewRequest(http.MethodPost, "/v1/reconcile", strings.NewReader(tt.body)))
+			access.Trusted(mux).ServeHTTP(rr, httptest.NewRequest(http.MethodPost, "/v1/reconcile", strings.NewReader(tt.body)))
 			if rr.Code != tt.status {
 				t.Fatalf("status %d (%s), want %d", rr.Code, rr.Body, tt.status)
 			}

@@ -107,6 +107,7 @@ func StreamConfigs(t Topology) []jetstream.StreamConfig {
 		limits(StreamDLQ, "dlq.>", t.DLQMaxAge, 2*time.Minute),
 		work(StreamNotify, "notify.>"),
 		work(StreamExport, "export.>"),
+		limits(StreamAudit, StreamAuditSubjects, t.DLQMaxAge, 2*time.Minute),
 	}
 }
 

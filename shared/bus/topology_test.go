@@ -64,6 +64,7 @@ func TestSetupIdempotentAndConcurrent(t *testing.T) {
 		{bus.StreamDLQ, "dlq.>", jetstream.LimitsPolicy, bus.DefaultDLQMaxAge, 2 * time.Minute},
 		{bus.StreamNotify, "notify.>", jetstream.WorkQueuePolicy, 0, 2 * time.Minute},
 		{bus.StreamExport, "export.>", jetstream.WorkQueuePolicy, 0, 2 * time.Minute},
+		{bus.StreamAudit, "audit.>", jetstream.LimitsPolicy, bus.DefaultDLQMaxAge, 2 * time.Minute},
 	}
 	for _, s := range streams {
 		t.Run(s.name, func(t *testing.T) {

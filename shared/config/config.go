@@ -22,8 +22,9 @@ type File struct {
 
 // Admin configures the admin API.
 type Admin struct {
-	// Tokens are the bearer tokens the admin API accepts (resolved).
-	Tokens []Secret `yaml:"tokens"`
+	// Tokens are the bearer tokens the admin API accepts (resolved), with
+	// the tenants and role of each.
+	Tokens []AdminToken `yaml:"tokens"`
 }
 
 // Ingress holds ingress limits shared by all tenants.

@@ -33,6 +33,7 @@ const (
 // for kinds that use it, so that Validate's "does not apply" check still
 // catches it being written for other kinds.
 func (f *File) ApplyDefaults() {
+	f.Admin.applyDefaults()
 	in := &f.Ingress
 	setInt64(&in.MaxBodyBytes, DefaultMaxBodyBytes)
 	setDuration(&in.ReadTimeout, DefaultReadTimeout)

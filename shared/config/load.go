@@ -104,6 +104,10 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, depth int) 
 	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
 		return // "key:" with no value leaves the zero value (then the default)
 	}
+	if _, ok := v.Addr().Interface().(scalarShorthand); ok && n.Kind == yaml.ScalarNode {
+		d.decode(n, v.Field(0), path, depth+1)
+		return
+	}
 	switch {
 	case v.Type() == secretType:
 		d.secret(n, v, path)

@@ -35,7 +35,7 @@ func TestParseContractExample(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Parse: %v", err)
 	}
-	if len(f.Admin.Tokens) != 1 || f.Admin.Tokens[0].Value() != "admin-secret-1" || f.Admin.Tokens[0].Ref != "env:COUNTERSIGN_ADMIN_TOKEN" {
+	if len(f.Admin.Tokens) != 1 || f.Admin.Tokens[0].Token.Value() != "admin-secret-1" || f.Admin.Tokens[0].Token.Ref != "env:COUNTERSIGN_ADMIN_TOKEN" {
 		t.Fatalf("admin tokens = %#v", f.Admin.Tokens)
 	}
 	acme, ok := f.Tenant("acme")
@@ -117,8 +117,8 @@ tenants:
 		wantValue string
 		wantRef   string
 	}{
-		{"literal", f.Admin.Tokens[0], "literal-token", ""},
-		{"absolute file", f.Admin.Tokens[1], "absolute", "file:" + abs},
+		{"literal", f.Admin.Tokens[0].Token, "literal-token", ""},
+		{"absolute file", f.Admin.Tokens[1].Token, "absolute", "file:" + abs},
 		{"env", f.Tenants[0].Providers[0].HMACKeys[0], "key-from-env", "env:CS_TEST_KEY"},
 		{"relative file", f.Tenants[0].Providers[0].HMACKeys[1], "hmac-from-file", "file:secrets/hmac"},
 		{"crlf file", f.Tenants[0].Providers[0].HMACKeys[2], "crlf-from-file", "file:secrets/crlf"},

@@ -196,9 +196,9 @@ func TestParseErrors(t *testing.T) {
 		},
 		{
 			name: "secret given as a mapping",
-			yaml: "admin:\n  tokens: [{value: " + literal + "}]\n",
+			yaml: "admin:\n  tokens: [{token: {value: " + literal + "}}]\n",
 			is:   ErrInvalid,
-			want: []string{"admin.tokens[0]: want a secret string, got a mapping (line 2)"},
+			want: []string{"admin.tokens[0].token: want a secret string, got a mapping (line 2)"},
 		},
 		{
 			name: "duplicate field",
@@ -269,9 +269,9 @@ func TestValidateProgrammaticConfig(t *testing.T) {
 		f    File
 		want string
 	}{
-		{"valid", File{Admin: Admin{Tokens: []Secret{NewSecret("t")}}, Tenants: []Tenant{{ID: "a"}}}, ""},
+		{"valid", File{Admin: Admin{Tokens: []AdminToken{{Token: NewSecret("t")}}}, Tenants: []Tenant{{ID: "a"}}}, ""},
 		{"no path names config", File{}, "config: admin.tokens: at least one admin token is required"},
-		{"empty token", File{Path: "x.yaml", Admin: Admin{Tokens: []Secret{NewSecret("")}}}, "x.yaml: admin.tokens[0]: empty token"},
+		{"empty token", File{Path: "x.yaml", Admin: Admin{Tokens: []AdminToken{{Token: NewSecret("")}}}}, "x.yaml: admin.tokens[0]: empty token"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

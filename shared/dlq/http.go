@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/countersign/countersign/shared/access"
 	"github.com/countersign/countersign/shared/bus"
 )
 
@@ -16,7 +17,8 @@ import (
 const maxRequestBody = 1 << 20
 
 // API serves the DLQ admin routes. It does no authentication: mount it
-// behind the admin service's bearer token (admin.Config.Mount).
+// behind the admin service's bearer token (admin.Config.Mount); it checks
+// the tenants the token may touch (access.Allow).
 type API struct {
 	store *Store
 	log   *slog.Logger
@@ -99,6 +101,9 @@ func (a *API) list(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	if !access.Allow(w, r, f.Tenant) {
+		return
+	}
 	entries, err := a.store.List(r.Context(), f)
 	if err != nil {
 		a.fail(w, r, err)
@@ -122,6 +127,17 @@ func (a *API) replay(w http.ResponseWriter, r *http.Request) {
 		DryRun: req.DryRun,
 		Force:  req.Force,
 	}
+	if len(req.IDs) > 0 {
+		// Ids are checked entry by entry: another tenant's read as unknown.
+		p, ok := access.FromContext(r.Context())
+		if !ok {
+			access.Forbid(w, "no principal (route not behind the admin token)")
+			return
+		}
+		sel.Tenants = p.Tenants
+	} else if !access.Allow(w, r, req.Tenant) {
+		return
+	}
 	res, err := a.store.Replay(r.Context(), sel)
 	if err != nil {
 		a.fail(w, r, err)
@@ -135,6 +151,9 @@ func (a *API) replay(w http.ResponseWriter, r *http.Request) {
 func (a *API) replayRaw(w http.ResponseWriter, r *http.Request) {
 	var req RawReplayRequest
 	if !decodeBody(w, r, &req) {
+		return
+	}
+	if !access.Allow(w, r, req.Tenant) {
 		return
 	}
 	sel := RawSelection{Since: deref(req.Since), Until: deref(req.Until), Tenant: req.Tenant, Provider: req.Provider, DryRun: req.DryRun}

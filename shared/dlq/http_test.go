@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/countersign/countersign/shared/access"
 	"github.com/countersign/countersign/shared/bus"
 )
 
@@ -20,7 +21,7 @@ func TestAPI(t *testing.T) {
 	n := startBus(t)
 	mux := http.NewServeMux()
 	NewAPI(newTestStore(t, n), quiet).Mount(mux)
-	srv := httptest.NewServer(mux)
+	srv := httptest.NewServer(access.Trusted(mux))
 	t.Cleanup(srv.Close)
 	dead := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	writeEntry(t, n.JS, entry("a", "verifier", "acme", bus.ClassPermanent, dead))
@@ -80,7 +81,7 @@ func TestAPIEntryHasContractFields(t *testing.T) {
 	NewAPI(newTestStore(t, n), quiet).Mount(mux)
 	writeEntry(t, n.JS, entry("a", "verifier", "acme", bus.ClassPermanent, time.Now()))
 	rec := httptest.NewRecorder()
-	mux.ServeHTTP(rec, httptest.NewRequest("GET", "/v1/dlq", nil))
+	access.Trusted(mux).ServeHTTP(rec, httptest.NewRequest("GET", "/v1/dlq", nil))
 	var out struct {
 		Entries []map[string]any `json:"entries"`
 	}

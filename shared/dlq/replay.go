@@ -33,6 +33,7 @@ func (s *Store) Replay(ctx context.Context, sel Selection) (Result, error) {
 	)
 	if len(sel.IDs) > 0 {
 		entries, res.NotFound, err = s.find(ctx, sel.IDs)
+		entries, res.NotFound = sel.scope(entries, res.NotFound)
 	} else {
 		entries, res.Truncated, err = s.collect(ctx, sel.Filter, MaxReplay)
 	}

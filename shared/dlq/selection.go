@@ -46,6 +46,10 @@ type Selection struct {
 	DryRun bool
 	// Force replays entries already replayed; by default they are skipped.
 	Force bool
+	// Tenants, when not nil, limits an IDs selection to these tenants'
+	// entries: another tenant's id is reported as not found, as if it
+	// did not exist (a scoped admin token learns nothing about it).
+	Tenants []string
 }
 
 // RawSelection says what ReplayRaw republishes: the raw callbacks stored

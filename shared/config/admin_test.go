@@ -1,0 +1,63 @@
+package config
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestAdminTokensPlainAndScoped(t *testing.T) {
+	t.Setenv("CS_OPS_TOKEN", "ops-secret")
+	f, err := Parse("c.yaml", []byte(`
+admin:
+  tokens:
+    - plain-token
+    - {token: "env:CS_OPS_TOKEN", tenants: [acme], role: read, name: acme-viewer}
+    - {token: op-token, role: operate}
+tenants:
+  - id: acme
+`))
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	want := []AdminToken{
+		{Token: NewSecret("plain-token"), Role: RoleOperate, Name: "token#0"},
+		{Token: Secret{value: "ops-secret", Ref: "env:CS_OPS_TOKEN"}, Tenants: []string{"acme"}, Role: RoleRead, Name: "acme-viewer"},
+		{Token: NewSecret("op-token"), Role: RoleOperate, Name: "token#2"},
+	}
+	for i, w := range want {
+		g := f.Admin.Tokens[i]
+		if g.Token != w.Token || g.Role != w.Role || g.Name != w.Name || strings.Join(g.Tenants, ",") != strings.Join(w.Tenants, ",") {
+			t.Errorf("tokens[%d] = %+v, want %+v", i, g, w)
+		}
+	}
+}
+
+func TestAdminTokensInvalid(t *testing.T) {
+	_, err := Parse("c.yaml", []byte(`
+admin:
+  tokens:
+    - {token: a, role: admin}
+    - {token: b, tenants: [nobody], name: x}
+    - {token: c, name: x}
+    - {tenants: [acme]}
+tenants:
+  - id: acme
+`))
+	if !errors.Is(err, ErrInvalid) {
+		t.Fatalf("err = %v, want ErrInvalid", err)
+	}
+	for _, w := range []string{
+		`admin.tokens[0].role: unknown role "admin" (want read or operate) (line 4)`,
+		`admin.tokens[1].tenants[0]: unknown tenant "nobody"`,
+		`admin.tokens[2].name: duplicate token name "x" (also admin.tokens[1])`,
+		`admin.tokens[3]: empty token`,
+	} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("message lacks %q:\n%v", w, err)
+		}
+	}
+	if strings.Contains(err.Error(), "b,") || strings.Contains(err.Error(), ": a ") {
+		t.Errorf("message shows a token: %v", err)
+	}
+}
