@@ -79,6 +79,7 @@ type RateLimit struct {
 type Provider struct {
 	Kind string `yaml:"kind"`
 	// standardwebhooks: whsec_ secrets (several = rotation), tolerance.
+	// hmac: literal or "base64:" secrets (several = rotation).
 	Secrets   []Secret `yaml:"secrets"`
 	Tolerance Duration `yaml:"tolerance"`
 	// docusign: Connect HMAC keys (several = rotation).
@@ -95,6 +96,9 @@ type Provider struct {
 	// Reconcile tunes how the reconciler polls this provider's API. It
 	// applies only with api: (defaulted whenever api: is set).
 	Reconcile *Reconcile `yaml:"reconcile"`
+	// hmac: a generic HMAC provider's name, signature scheme and event
+	// pointers (hmac.go).
+	HMAC `yaml:",inline"`
 }
 
 // Reconcile is a provider's polling schedule.

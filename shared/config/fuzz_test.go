@@ -22,6 +22,7 @@ func FuzzParse(f *testing.F) {
 		"streams: {replicas: 1e9, raw_max_age: 9223372036854775807d}\n",
 		"tenants: [{providers: [{api: {}}, {api: []}, {secrets: {}}]}]\n",
 		"? [a]\n: b\n",
+		"admin: {tokens: [t]}\ntenants: [{id: a, providers: [{kind: hmac, name: p, secrets: ['base64:eA'], signature: {from: 'header:X-S', prefix: 'sha256='}, signed: '{header:X-T}.{body}', timestamp: {from: 'query:t', tolerance: 1m}, events: {path: /a~1b, type: /e, envelope_id: /i, occurred_at: /t}, types: {'e:s': sent}}]}]\n",
 		"admin: {tokens: [t]}\ningress: {max_body_bytes: 0x10, read_timeout: !!binary aGVsbG8=}\n",
 	}
 	for _, s := range seeds {

@@ -10,10 +10,11 @@ func (f *File) Tenant(id string) (*Tenant, bool) {
 	return nil, false
 }
 
-// Provider returns the tenant's provider of kind, pointing into t.
-func (t *Tenant) Provider(kind string) (*Provider, bool) {
+// Provider returns the tenant's provider whose ID (its kind, or its name
+// for kind hmac) is id, pointing into t.
+func (t *Tenant) Provider(id string) (*Provider, bool) {
 	for i := range t.Providers {
-		if t.Providers[i].Kind == kind {
+		if t.Providers[i].ID() == id {
 			return &t.Providers[i], true
 		}
 	}

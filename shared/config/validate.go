@@ -24,6 +24,7 @@ var kindFields = map[string][]string{
 	providers.KindDropboxSign:      {"api_key", "api", "reconcile"},
 	providers.KindAdobeSign:        {"client_ids", "api", "reconcile"},
 	providers.KindESignAnyWhere:    {"callback_token", "api", "reconcile"},
+	providers.KindHMAC:             {"secrets", "name", "signature", "signed", "timestamp", "events", "types"},
 }
 
 // usesTolerance reports whether kind checks a timestamp tolerance.
@@ -114,14 +115,20 @@ func (v *validator) tenant(t *Tenant, path string) {
 	}
 	v.nonNegative(path+".rate_limit.rate", t.RateLimit.Rate)
 	v.nonNegative(path+".rate_limit.burst", float64(t.RateLimit.Burst))
-	kinds := map[string]string{}
+	// A provider's id (its kind, or its name for kind hmac) is its URL
+	// path segment: two of one id under a tenant could not be told apart.
+	ids := map[string]string{}
 	for j := range t.Providers {
 		pp := fmt.Sprintf("%s.providers[%d]", path, j)
 		p := &t.Providers[j]
-		if prev, dup := kinds[p.Kind]; dup && p.Kind != "" {
-			v.add(pp+".kind", "duplicate provider kind %q (also %s)", p.Kind, prev)
+		if prev, dup := ids[p.ID()]; dup && p.ID() != "" {
+			if p.Kind == providers.KindHMAC {
+				v.add(pp+".name", "duplicate provider name %q (also %s)", p.ID(), prev)
+			} else {
+				v.add(pp+".kind", "duplicate provider kind %q (also %s)", p.Kind, prev)
+			}
 		}
-		kinds[p.Kind] = pp
+		ids[p.ID()] = pp
 		v.provider(p, pp)
 	}
 }
@@ -178,6 +185,8 @@ func (v *validator) provider(p *Provider, path string) {
 		if p.CallbackToken.Value() == "" {
 			v.add(path+".callback_token", "required for kind %s", p.Kind)
 		}
+	case providers.KindHMAC:
+		v.hmacProvider(p, path)
 	}
 	if p.API != nil && slices.Contains(allowed, "api") {
 		v.api(p.API, p.Kind, path+".api")
@@ -253,6 +262,12 @@ func setFields(p *Provider) []string {
 	add(!p.CallbackToken.IsZero(), "callback_token")
 	add(p.API != nil, "api")
 	add(p.Reconcile != nil, "reconcile")
+	add(p.Name != "", "name")
+	add(p.Signature != nil, "signature")
+	add(p.Signed != "", "signed")
+	add(p.Timestamp != nil, "timestamp")
+	add(p.Events != nil, "events")
+	add(len(p.Types) > 0, "types")
 	return out
 }
 

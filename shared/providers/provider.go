@@ -20,10 +20,13 @@ const (
 	KindDropboxSign      = "dropboxsign"
 	KindAdobeSign        = "adobesign"
 	KindESignAnyWhere    = "esignanywhere"
+	// KindHMAC is a generic HMAC provider described by config alone; each
+	// has its own name (several may live under one tenant).
+	KindHMAC = "hmac"
 )
 
 // Kinds lists every provider kind countersign knows.
-var Kinds = []string{KindStandardWebhooks, KindDocuSign, KindDropboxSign, KindAdobeSign, KindESignAnyWhere}
+var Kinds = []string{KindStandardWebhooks, KindDocuSign, KindDropboxSign, KindAdobeSign, KindESignAnyWhere, KindHMAC}
 
 // Request is a callback as received (and as stored in the RAW stream): what
 // an adapter authenticates and parses. Header keys are canonical
@@ -45,7 +48,10 @@ type Response struct {
 
 // Adapter is one configured provider of one tenant.
 type Adapter interface {
-	// Kind returns the provider kind (one of Kinds).
+	// Kind returns the provider's name under its tenant: the URL path
+	// segment and the provider of its events and ledger entries. That is
+	// its kind (one of Kinds), except for kind hmac, whose name is
+	// configured.
 	Kind() string
 	// Authenticate checks that req comes from the provider. It returns an
 	// error wrapping ErrUnauthenticated when it does not; now is the

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -37,9 +38,11 @@ type asyncAPI struct {
 }
 
 type schema struct {
-	Enum       []string          `yaml:"enum"`
-	Required   []string          `yaml:"required"`
-	Properties map[string]schema `yaml:"properties"`
+	Enum        []string          `yaml:"enum"`
+	Pattern     string            `yaml:"pattern"`
+	Description string            `yaml:"description"`
+	Required    []string          `yaml:"required"`
+	Properties  map[string]schema `yaml:"properties"`
 }
 
 func loadAsyncAPI(t *testing.T) asyncAPI {
@@ -118,7 +121,15 @@ func TestAsyncAPIMatchesCode(t *testing.T) {
 	sameSet(t, "EnvelopeState enum", schemas["EnvelopeState"].Enum, states)
 	sameSet(t, "RecipientState enum", schemas["RecipientState"].Enum, recipientStates)
 	sameSet(t, "Source enum", schemas["Source"].Enum, sources)
-	sameSet(t, "provider enum", schemas["LedgerEntry"].Properties["provider"].Enum, providers.Kinds)
+	provider := schemas["LedgerEntry"].Properties["provider"]
+	for _, k := range providers.Kinds {
+		if k != providers.KindHMAC && !strings.Contains(provider.Description, k) {
+			t.Errorf("provider description does not name the kind %q", k)
+		}
+		if !regexp.MustCompile(provider.Pattern).MatchString(k) {
+			t.Errorf("provider pattern %q refuses the kind %q", provider.Pattern, k)
+		}
+	}
 	for _, s := range schemas["EnvelopeState"].Enum {
 		if !envelope.State(s).Valid() {
 			t.Errorf("state %q in the document is not a valid state", s)

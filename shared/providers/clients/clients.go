@@ -18,7 +18,7 @@ import (
 // api: section (its callbacks are then taken as parsed). DocuSign's and
 // Dropbox Sign's clients also implement providers.ChangeLister. It returns
 // an error wrapping providers.ErrNoAPI for a kind without a standard API
-// (Standard Webhooks) and ErrUnknownKind for a kind it does not know.
+// (Standard Webhooks, generic HMAC) and ErrUnknownKind for a kind it does not know.
 func New(cfg config.Provider, o apiclient.Options) (providers.StatusClient, error) {
 	if cfg.API == nil {
 		return nil, nil
@@ -38,7 +38,7 @@ func New(cfg config.Provider, o apiclient.Options) (providers.StatusClient, erro
 		c, err = wrap(adobesign.NewClient(cfg, o))
 	case providers.KindESignAnyWhere:
 		c, err = wrap(esignanywhere.NewClient(cfg, o))
-	case providers.KindStandardWebhooks:
+	case providers.KindStandardWebhooks, providers.KindHMAC:
 		return nil, fmt.Errorf("clients: %s: %w", cfg.Kind, providers.ErrNoAPI)
 	default:
 		return nil, fmt.Errorf("clients: %w: %q", ErrUnknownKind, cfg.Kind)

@@ -13,6 +13,7 @@ import (
 	"github.com/countersign/countersign/shared/providers/docusign"
 	"github.com/countersign/countersign/shared/providers/dropboxsign"
 	"github.com/countersign/countersign/shared/providers/esignanywhere"
+	"github.com/countersign/countersign/shared/providers/hmac"
 	"github.com/countersign/countersign/shared/providers/standardwebhooks"
 )
 
@@ -38,6 +39,8 @@ func New(cfg config.Provider) (providers.Adapter, error) {
 		a, err = nonNil(adobesign.New(cfg))
 	case providers.KindESignAnyWhere:
 		a, err = nonNil(esignanywhere.New(cfg))
+	case providers.KindHMAC:
+		a, err = nonNil(hmac.New(cfg.HMACSpec()))
 	default:
 		return nil, fmt.Errorf("%w %q (known: %s)", ErrUnknownKind, cfg.Kind, strings.Join(providers.Kinds, ", "))
 	}

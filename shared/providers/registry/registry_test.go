@@ -61,3 +61,28 @@ func TestNewUnknownKind(t *testing.T) {
 		}
 	}
 }
+
+// TestNewHMAC: a generic HMAC provider's adapter goes by its configured
+// name, and has no API to confirm with.
+func TestNewHMAC(t *testing.T) {
+	cfg := config.Provider{Kind: providers.KindHMAC, Secrets: []config.Secret{config.NewSecret("k")}, HMAC: config.HMAC{
+		Name:      "pandadoc",
+		Signature: &config.HMACSignature{From: "query:signature"},
+		Events:    &config.HMACEvents{Type: "/event", EnvelopeID: "/data/id", OccurredAt: "/data/date_modified"},
+		Types:     map[string]string{"document_state_changed:document.completed": "completed"},
+	}}
+	a, err := registry.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Kind() != "pandadoc" {
+		t.Errorf("Kind = %q, want the name pandadoc", a.Kind())
+	}
+	if _, ok := a.(providers.Confirmer); ok {
+		t.Errorf("%T is a Confirmer, but a generic provider has no API", a)
+	}
+	cfg.Events.Type = "event"
+	if _, err := registry.New(cfg); err == nil || !strings.Contains(err.Error(), "hmac: events.type: not a JSON pointer") {
+		t.Errorf("New with a bad pointer = %v", err)
+	}
+}
