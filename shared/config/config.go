@@ -65,6 +65,9 @@ type Tenant struct {
 	ID        string     `yaml:"id"`
 	Providers []Provider `yaml:"providers"`
 	RateLimit RateLimit  `yaml:"rate_limit"`
+	// Notify is the tenant's reminder and escalation playbook (nil: the
+	// notifier leaves the tenant alone).
+	Notify *Notify `yaml:"notify"`
 }
 
 // RateLimit is a token bucket: Rate callbacks per second, Burst at once.

@@ -51,6 +51,9 @@ func (f *File) ApplyDefaults() {
 		t := &f.Tenants[i]
 		setFloat(&t.RateLimit.Rate, DefaultTenantRate)
 		setInt(&t.RateLimit.Burst, DefaultTenantBurst)
+		if t.Notify != nil {
+			t.Notify.applyDefaults()
+		}
 		for j := range t.Providers {
 			p := &t.Providers[j]
 			if usesTolerance(p.Kind) {
