@@ -15,7 +15,8 @@ const (
 	StreamEnvelopes = "ENVELOPES"
 	// StreamDLQ holds dead letters, on dlq.<service>.<tenant>.
 	StreamDLQ = "DLQ"
-	// StreamNotify is the work queue of notification jobs, on notify.>.
+	// StreamNotify is the work queue of notification jobs, on notify.>,
+	// and the notifier's durable timers (message schedules) on timer.>.
 	StreamNotify = "NOTIFY"
 	// StreamExport is the work queue of DMS export jobs, on export.>.
 	StreamExport = "EXPORT"
@@ -38,7 +39,17 @@ const (
 	ConsumerVerifier = "verifier"
 	// ConsumerStatesync is statesync's consumer on STATE.
 	ConsumerStatesync = "statesync"
+	// ConsumerNotifier is the notifier's consumer on ENVELOPES, and
+	// ConsumerNotifyJobs its work-queue consumer on NOTIFY (notify.>).
+	ConsumerNotifier   = "notifier"
+	ConsumerNotifyJobs = "notifier-jobs"
 )
+
+// TimerSubjects are the subjects of the notifier's timers in NOTIFY:
+// timer.<tenant>.<envelope token>.<recipient token>.<kind>.<n>, one
+// schedule per subject.
+const TimerSubjects = "timer.>"
+
 
 // Header names countersign sets on its messages.
 const (

@@ -82,6 +82,20 @@ func ledger(c jetstream.StreamConfig) jetstream.StreamConfig {
 	return c
 }
 
+// timers lets a work stream hold durable timers: JetStream message
+// schedules on timer.>. The server fires a schedule by storing a copy on
+// its Nats-Schedule-Target, which must be a subject of the same stream,
+// and purges the schedule in the same write — so the fired job lands in
+// the work queue beside the schedules, and a consumer filtered to the
+// work subjects never sees a pending schedule. Schedules need roll-ups
+// (one schedule per subject) and purges (cancelling a timer).
+func timers(c jetstream.StreamConfig) jetstream.StreamConfig {
+	c.Subjects = append(c.Subjects, TimerSubjects)
+	c.AllowMsgSchedules = true
+	c.AllowRollup = true
+	return c
+}
+
 // StreamConfigs returns the configuration of every stream countersign
 // uses, sized by t.
 func StreamConfigs(t Topology) []jetstream.StreamConfig {
@@ -105,7 +119,7 @@ func StreamConfigs(t Topology) []jetstream.StreamConfig {
 		work(StreamState, "state.>"),
 		ledger(limits(StreamEnvelopes, "envelope.>", t.LedgerMaxAge, 10*time.Minute)),
 		limits(StreamDLQ, "dlq.>", t.DLQMaxAge, 2*time.Minute),
-		work(StreamNotify, "notify.>"),
+		timers(work(StreamNotify, "notify.>")),
 		work(StreamExport, "export.>"),
 		limits(StreamAudit, StreamAuditSubjects, t.DLQMaxAge, 2*time.Minute),
 	}

@@ -73,7 +73,15 @@ func TestSetupIdempotentAndConcurrent(t *testing.T) {
 				t.Fatal(err)
 			}
 			c := info.Config
-			if len(c.Subjects) != 1 || c.Subjects[0] != s.subject || c.Retention != s.retention ||
+			subjects := 1
+			if s.name == bus.StreamNotify {
+				// NOTIFY also holds the notifier's timers.
+				subjects = 2
+				if c.Subjects[1] != bus.TimerSubjects || !c.AllowMsgSchedules {
+					t.Fatalf("NOTIFY holds no timers: %+v", c)
+				}
+			}
+			if len(c.Subjects) != subjects || c.Subjects[0] != s.subject || c.Retention != s.retention ||
 				c.MaxAge != s.maxAge || c.Duplicates != s.dup || c.Storage != jetstream.FileStorage {
 				t.Fatalf("config %+v", c)
 			}
