@@ -50,7 +50,6 @@ const (
 // schedule per subject.
 const TimerSubjects = "timer.>"
 
-
 // Header names countersign sets on its messages.
 const (
 	// HeaderTenant is the tenant id of a message.
