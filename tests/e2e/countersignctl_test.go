@@ -1,0 +1,256 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/countersign/countersign/services/countersignctl"
+	"github.com/countersign/countersign/shared/envelope"
+	"github.com/countersign/countersign/shared/meshtest"
+	"github.com/countersign/countersign/shared/meshtest/mesh"
+	"github.com/countersign/countersign/tests/sandbox"
+)
+
+// ctlConfig has a Standard Webhooks sender (callbacks, poison) and a
+// DocuSign with api: at the sandbox (so reconcile has something to run).
+func ctlConfig(apiURL string) string {
+	return fmt.Sprintf(`
+admin:
+  tokens: [%q]
+tenants:
+  - id: acme
+    rate_limit: {rate: 100000, burst: 100000}
+    providers:
+      - kind: standardwebhooks
+        secrets: [%q]
+      - kind: docusign
+        hmac_keys: [%q]
+        api: {base_url: %q, token: %q, account_id: %q}
+        reconcile: {interval: 1h, incident_interval: 30m}
+`, mesh.AdminToken, specSecret, docuSignKey, apiURL, docuSignToken, sandbox.DefaultDocuSignAcct)
+}
+
+// ctl runs countersignctl in-process against m's admin API, with the URL
+// and token from the environment as an operator would set them.
+func ctl(t *testing.T, m *mesh.Mesh, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	env := map[string]string{"COUNTERSIGN_ADMIN_URL": m.AdminURL, "COUNTERSIGN_ADMIN_TOKEN": mesh.AdminToken}
+	var out, errOut bytes.Buffer
+	code = countersignctl.Run(context.Background(), args, countersignctl.IO{
+		Stdout: &out, Stderr: &errOut, Getenv: func(k string) string { return env[k] },
+	})
+	return code, out.String(), errOut.String()
+}
+
+// wantExit runs a command line and fails unless it exits with want and
+// its stdout (or stderr, for failures) contains every string of has.
+func wantExit(t *testing.T, m *mesh.Mesh, want int, has []string, args ...string) string {
+	t.Helper()
+	code, out, errOut := ctl(t, m, args...)
+	if code != want {
+		t.Fatalf("countersignctl %s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, want, out, errOut)
+	}
+	for _, s := range has {
+		if !strings.Contains(out+errOut, s) {
+			t.Errorf("countersignctl %s: output without %q\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), s, out, errOut)
+		}
+	}
+	return out
+}
+
+// lastEntry returns the last ledger entry of acme/id as published.
+func lastEntry(t *testing.T, m *mesh.Mesh, id string) envelope.Entry {
+	t.Helper()
+	var l ledgerView
+	if code := adminGet(t, m, envelopePath("acme", id)+"/ledger", &l); code != http.StatusOK || len(l.Entries) == 0 {
+		t.Fatalf("ledger of %s: %d, %d entries", id, code, len(l.Entries))
+	}
+	var e envelope.Entry
+	if err := json.Unmarshal(l.Entries[len(l.Entries)-1], &e); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// publishForged appends an entry to acme/id's ledger behind statesync's
+// back, as someone with write access to the stream could.
+func publishForged(t *testing.T, m *mesh.Mesh, e envelope.Entry) {
+	t.Helper()
+	data, err := json.Marshal(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.NATS.JS.Publish(t.Context(), e.Subject(), data); err != nil {
+		t.Fatalf("publish forged entry: %v", err)
+	}
+}
+
+// Every countersignctl command against a real mesh, with each exit code:
+// 0 for what works, 1 for a refused token, an unknown envelope, a provider
+// that is not reconciled, or an endpoint this deployment does not serve,
+// 2 for usage, 3 for a ledger that does not verify — including a forged
+// entry the server itself calls verified.
+func TestCountersignctl(t *testing.T) {
+	apiSrv := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(apiSrv.Close)
+	m := startMesh(t, ctlConfig(apiSrv.URL))
+	sb := newSandbox(t, "", sandbox.APIConfig{}, nil)
+	apiSrv.Config.Handler = sb.APIHandler()
+	client := &http.Client{Timeout: 10 * time.Second}
+
+	now := time.Now()
+	for i, typ := range []string{"document.sent", "recipient.signed", "document.completed"} {
+		for _, id := range []string{"ctl-ok", "ctl-forged", "ctl-tampered"} {
+			d := swDelivery{ID: fmt.Sprintf("msg_%s_%d", id, i), TS: now, Body: swEvent(typ, id, "r1", now.Add(time.Duration(i)*time.Minute))}
+			if resp := post(t, client, m.IngressURL, "acme", specSecret, d); resp.StatusCode != http.StatusOK {
+				t.Fatalf("callback: %s", resp.Status)
+			}
+		}
+	}
+	for _, id := range []string{"ctl-ok", "ctl-forged", "ctl-tampered"} {
+		meshtest.CheckFor(t, 15*time.Second, 20*time.Millisecond, func() error {
+			var v envelopeView
+			if code := adminGet(t, m, envelopePath("acme", id), &v); code != http.StatusOK || v.LedgerSeq != 3 {
+				return fmt.Errorf("%s: %d, seq %d", id, code, v.LedgerSeq)
+			}
+			return nil
+		})
+	}
+
+	t.Run("envelope show", func(t *testing.T) {
+		wantExit(t, m, 0, []string{"completed", "standardwebhooks", "r1@example.com", "signed", "seq 3"}, "envelope", "show", "acme", "ctl-ok")
+		out := wantExit(t, m, 0, nil, "--json", "envelope", "show", "acme", "ctl-ok")
+		var v envelopeView
+		if err := json.Unmarshal([]byte(out), &v); err != nil || v.State != "completed" || v.LedgerSeq != 3 {
+			t.Errorf("--json: %v %+v", err, v)
+		}
+		wantExit(t, m, 1, []string{"404", "unknown envelope"}, "envelope", "show", "acme", "no-such-envelope")
+		code, _, errOut := countersignctlWithToken(m, "wrong-token", "envelope", "show", "acme", "ctl-ok")
+		if code != 1 || !strings.Contains(errOut, "401") {
+			t.Errorf("wrong token: exit %d, %q; want 1 and 401", code, errOut)
+		}
+		wantExit(t, m, 2, nil, "envelope", "show", "acme")
+	})
+
+	t.Run("ledger verify", func(t *testing.T) {
+		wantExit(t, m, 0, []string{"chain verified here: 3 entries", "recipient_signed", "completed"}, "ledger", "verify", "acme", "ctl-ok")
+		out := wantExit(t, m, 0, nil, "ledger", "verify", "acme", "ctl-ok", "--json")
+		var l ledgerView
+		if err := json.Unmarshal([]byte(out), &l); err != nil || len(l.Entries) != 3 || !l.Verified {
+			t.Errorf("--json: %v, %d entries, verified %v", err, len(l.Entries), l.Verified)
+		}
+
+		// An entry with content that does not match its hash.
+		head := lastEntry(t, m, "ctl-tampered")
+		bad := head
+		bad.Seq, bad.PrevHash, bad.ID, bad.Type, bad.State = head.Seq+1, head.Hash, "forged-1", envelope.TypeVoided, envelope.StateVoided
+		bad.Hash = strings.Repeat("ab", 32)
+		publishForged(t, m, bad)
+		wantExit(t, m, 3, []string{"chain BROKEN", "seq 4"}, "ledger", "verify", "acme", "ctl-tampered")
+
+		// A forged entry hashed correctly onto the chain: the server's own
+		// check calls it verified, but the chain runs past the envelope
+		// record's head, and the CLI says so.
+		head = lastEntry(t, m, "ctl-forged")
+		forged := head
+		forged.Seq, forged.PrevHash, forged.ID, forged.Type, forged.State = head.Seq+1, head.Hash, "forged-2", envelope.TypeVoided, envelope.StateVoided
+		h, err := forged.ComputeHash()
+		if err != nil {
+			t.Fatal(err)
+		}
+		forged.Hash = h
+		publishForged(t, m, forged)
+		var l2 ledgerView
+		meshtest.CheckFor(t, 5*time.Second, 20*time.Millisecond, func() error {
+			if adminGet(t, m, envelopePath("acme", "ctl-forged")+"/ledger", &l2); len(l2.Entries) != 4 {
+				return fmt.Errorf("%d entries", len(l2.Entries))
+			}
+			return nil
+		})
+		if !l2.Verified {
+			t.Fatalf("the server should call the well-hashed forgery verified (that is the point of this case)")
+		}
+		wantExit(t, m, 3, []string{"record ends at seq 3"}, "ledger", "verify", "acme", "ctl-forged")
+		wantExit(t, m, 1, []string{"404"}, "ledger", "verify", "acme", "no-such-envelope")
+	})
+
+	t.Run("dlq list and replay", func(t *testing.T) {
+		wantExit(t, m, 0, []string{"no dead letters match"}, "dlq", "list")
+		poison := swDelivery{ID: "msg_ctl_poison", TS: time.Now(), Body: []byte(`{"type":"document.sent","data":`)}
+		if resp := post(t, client, m.IngressURL, "acme", specSecret, poison); resp.StatusCode != http.StatusOK {
+			t.Fatalf("poison: %s", resp.Status)
+		}
+		e := dlqEntries(t, m, "/v1/dlq?tenant=acme", 1)[0]
+		wantExit(t, m, 0, []string{e.ID, "verifier", "permanent", "1 dead letters"}, "dlq", "list", "--tenant", "acme", "--service", "verifier", "--class", "permanent")
+		wantExit(t, m, 0, []string{"no dead letters match"}, "dlq", "list", "--class", "panic")
+		out := wantExit(t, m, 0, nil, "--json", "dlq", "list")
+		var list struct {
+			Entries []dlqEntry `json:"entries"`
+		}
+		if err := json.Unmarshal([]byte(out), &list); err != nil || len(list.Entries) != 1 || list.Entries[0].ID != e.ID {
+			t.Errorf("--json: %v %+v", err, list)
+		}
+
+		wantExit(t, m, 0, []string{"dry run: 1 dead letters match", "--yes"}, "replay", "--ids", e.ID)
+		wantExit(t, m, 0, []string{"dry run: 1 dead letters match"}, "replay", "--since", "1h", "--tenant", "acme", "--class", "permanent")
+		if got := dlqEntries(t, m, "/v1/dlq?tenant=acme", 1)[0]; got.ReplayedAt != nil {
+			t.Fatalf("a dry run replayed %s", got.ID)
+		}
+		wantExit(t, m, 0, []string{"replayed 1 of 1"}, "replay", "--ids", e.ID, "--yes")
+		// Still poison: the replay is dead-lettered again, as a new entry.
+		dlqEntries(t, m, "/v1/dlq?tenant=acme", 2)
+		wantExit(t, m, 0, []string{"replayed 0 of 1", "1 skipped"}, "replay", "--ids", e.ID, "--yes")
+		wantExit(t, m, 1, []string{"no dead letter with id nope"}, "replay", "--ids", "nope", "--yes")
+		wantExit(t, m, 2, nil, "replay", "--yes")
+	})
+
+	t.Run("reconcile", func(t *testing.T) {
+		wantExit(t, m, 0, []string{"reconciled acme/docusign", "checked"}, "reconcile", "acme", "docusign", "--since", "2h")
+		out := wantExit(t, m, 0, nil, "--json", "reconcile", "acme", "docusign")
+		var a reconcileAnswer
+		if err := json.Unmarshal([]byte(out), &a); err != nil || a.Tenant != "acme" || a.Provider != "docusign" {
+			t.Errorf("--json: %v %+v", err, a)
+		}
+		wantExit(t, m, 1, []string{"404", "no reconciled provider"}, "reconcile", "acme", "standardwebhooks")
+		wantExit(t, m, 2, nil, "reconcile", "acme", "docusign", "--since", "soon")
+	})
+
+	// Export and the notifier: whichever this deployment serves works, and
+	// what it does not serve is reported as not available (exit 1), never
+	// as a crash or a bogus success.
+	t.Run("export and notify", func(t *testing.T) {
+		for _, args := range [][]string{
+			{"export", "show", "acme", "ctl-ok"},
+			{"export", "run", "acme", "ctl-ok"},
+			{"notify", "resume", "acme"},
+		} {
+			code, out, errOut := ctl(t, m, args...)
+			switch {
+			case code == 0 && out != "":
+			case code == 1 && strings.Contains(errOut, "not available on this server"):
+				t.Logf("%s: not served by this build (%s)", strings.Join(args, " "), strings.TrimSpace(errOut))
+			default:
+				t.Errorf("countersignctl %s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, out, errOut)
+			}
+		}
+	})
+}
+
+// countersignctlWithToken runs a command with the token given by flag,
+// overriding the environment's.
+func countersignctlWithToken(m *mesh.Mesh, token string, args ...string) (int, string, string) {
+	var out, errOut bytes.Buffer
+	code := countersignctl.Run(context.Background(), append([]string{"--url", m.AdminURL, "--token", token}, args...),
+		countersignctl.IO{Stdout: &out, Stderr: &errOut, Getenv: func(k string) string {
+			// The flags win over the environment.
+			return map[string]string{"COUNTERSIGN_ADMIN_URL": "http://127.0.0.1:1", "COUNTERSIGN_ADMIN_TOKEN": mesh.AdminToken}[k]
+		}})
+	return code, out.String(), errOut.String()
+}
