@@ -118,7 +118,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	// what (403); every action is then recorded in the audit trail.
 	rec := audit.NewRecorder(cfg.JS, cfg.Logger)
 	root.Handle("/", access.Guard(cfg.Access, api, rec.Middleware(jsonUnmatched(api))))
-	s.handler = m.instrument(root)
+	s.handler = m.instrument(canonicalPaths(root))
 	return s, nil
 }
 

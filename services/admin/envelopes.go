@@ -67,7 +67,10 @@ func newEnvelopeView(rec envelope.Record) envelopeView {
 // could smuggle subject wildcards into the ledger read.
 func pathEnvelope(w http.ResponseWriter, r *http.Request) (tenant, id string, ok bool) {
 	tenant, id = r.PathValue("tenant"), r.PathValue("id")
-	if !envelope.ValidTenant(tenant) || id == "" {
+	// An id no event could carry (envelope.CheckField) was never stored:
+	// answering 404 here keeps a 5,000-character id out of KV keys and
+	// subjects, which would otherwise exceed the NATS control line.
+	if !envelope.ValidTenant(tenant) || envelope.CheckField("id", id, envelope.MaxIDBytes, true) != nil {
 		writeError(w, http.StatusNotFound, "unknown envelope")
 		return "", "", false
 	}

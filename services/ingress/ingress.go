@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -45,6 +46,9 @@ type Service struct {
 	tenants map[string]*tenant
 	metrics *metrics
 	handler http.Handler
+
+	rawMu sync.Mutex
+	raw   jetstream.Stream // RAW, for reading back duplicates (reuse.go)
 }
 
 // New builds the ingress from cfg: one adapter per configured provider of

@@ -5,6 +5,9 @@ import "github.com/prometheus/client_golang/prometheus"
 type metrics struct {
 	requests *prometheus.CounterVec
 	persist  prometheus.Histogram
+	// reused counts delivery ids seen again with a different body inside
+	// RAW's duplicate window: stored, and worth a look.
+	reused *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -18,8 +21,12 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help:    "Time from request to JetStream ack of the raw callback.",
 			Buckets: []float64{.0005, .001, .002, .005, .01, .025, .05, .1, .25, .5, 1, 5},
 		}),
+		reused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "countersign_ingress_delivery_id_reused_total",
+			Help: "Deliveries whose id was already stored with a different body (stored again; suspicious).",
+		}, []string{"tenant", "provider"}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.persist} {
+	for _, c := range []prometheus.Collector{m.requests, m.persist, m.reused} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

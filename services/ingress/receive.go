@@ -10,9 +10,11 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/countersign/countersign/shared/bus"
+	"github.com/countersign/countersign/shared/envelope"
 	"github.com/countersign/countersign/shared/providers"
 )
 
@@ -35,6 +37,13 @@ func (s *Service) receive(w http.ResponseWriter, r *http.Request) {
 	if wait, ok := t.limiter.allow(); !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(wait)))
 		s.fail(w, tenantID, kind, http.StatusTooManyRequests, "tenant over its rate limit")
+		return
+	}
+	if r.ContentLength > s.cfg.File.Ingress.MaxBodyBytes {
+		// Declared too big: answer now instead of reading (or waiting out
+		// the read timeout for bytes that may never come).
+		w.Header().Set("Connection", "close")
+		s.fail(w, tenantID, kind, http.StatusRequestEntityTooLarge, "body over the limit")
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.File.Ingress.MaxBodyBytes))
@@ -77,34 +86,53 @@ func (s *Service) receive(w http.ResponseWriter, r *http.Request) {
 
 // persist publishes the raw callback and waits for the JetStream ack. The
 // Nats-Msg-Id makes a provider's retry inside the stream's duplicate
-// window cost nothing.
+// window cost nothing; a reused id with a different body is stored anyway
+// (see storeReused).
 func (s *Service) persist(ctx context.Context, tenantID, kind, remote string, a providers.Adapter, req *providers.Request) error {
 	stored := *req
 	stored.Query = a.Redact(req.Query)
 	msg := bus.EncodeRaw(bus.RawSubject(tenantID, kind), tenantID, kind, remote, &stored)
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.File.Ingress.PersistTimeout.D())
 	defer cancel()
-	fut, err := s.cfg.JS.PublishMsgAsync(msg, jetstream.WithMsgID(deliveryID(tenantID, kind, a, req)))
+	id := deliveryID(tenantID, kind, a, req)
+	ack, err := s.publish(ctx, msg, id)
 	if err != nil {
 		return err
 	}
+	if ack.Duplicate {
+		return s.storeReused(ctx, tenantID, kind, msg, id, ack.Sequence)
+	}
+	return nil
+}
+
+// publish stores msg under Nats-Msg-Id id and waits for the ack or ctx.
+func (s *Service) publish(ctx context.Context, msg *nats.Msg, id string) (*jetstream.PubAck, error) {
+	fut, err := s.cfg.JS.PublishMsgAsync(msg, jetstream.WithMsgID(id))
+	if err != nil {
+		return nil, err
+	}
 	select {
-	case <-fut.Ok():
-		return nil
+	case ack := <-fut.Ok():
+		return ack, nil
 	case err := <-fut.Err():
-		return err
+		return nil, err
 	case <-ctx.Done():
-		return ctx.Err()
+		return nil, ctx.Err()
 	}
 }
 
 // deliveryID is the provider's delivery id where it has one, else a hash
-// of the body, scoped to tenant and provider.
+// of the body, scoped to tenant and provider. An id too long or odd to
+// travel as a header (envelope.CheckField) is replaced by its hash.
 func deliveryID(tenantID, kind string, a providers.Adapter, req *providers.Request) string {
 	id := a.DeliveryID(req)
-	if id == "" {
+	switch {
+	case id == "":
 		sum := sha256.Sum256(req.Body)
 		id = "sha256:" + hex.EncodeToString(sum[:16])
+	case envelope.CheckField("delivery_id", id, envelope.MaxIDBytes, true) != nil:
+		sum := sha256.Sum256([]byte(id))
+		id = "id-sha256:" + hex.EncodeToString(sum[:16])
 	}
 	return tenantID + "/" + kind + "/" + id
 }

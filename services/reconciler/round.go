@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -277,7 +278,7 @@ func (s *Service) settle(ctx context.Context, tg *target, t *tally, rec *envelop
 	if rec != nil && !rec.UpdatedAt.IsZero() {
 		fallback = rec.UpdatedAt
 	}
-	evs := drift.Events(rec, st, tg.tenant, tg.kind, fallback)
+	evs := checked(s.log, tg, drift.Events(rec, st, tg.tenant, tg.kind, fallback))
 	if len(evs) == 0 {
 		t.add(1, 0, time.Time{})
 		return nil
@@ -293,6 +294,22 @@ func (s *Service) settle(ctx context.Context, tg *target, t *tally, rec *envelop
 		"envelope_id", st.EnvelopeID, "provider_state", string(st.State), "events", len(evs))
 	t.add(1, len(evs), changedAt)
 	return nil
+}
+
+// checked drops events with a field that cannot become a subject or key
+// (envelope.Event.Check): whatever a provider's API answers, one odd id
+// must neither break the NATS connection nor stop the round for the rest.
+func checked(log *slog.Logger, tg *target, evs []envelope.Event) []envelope.Event {
+	out := evs[:0]
+	for _, ev := range evs {
+		if err := ev.Check(); err != nil {
+			log.Warn("reconciler: provider API named an event that cannot be carried; skipped",
+				"tenant", tg.tenant, "provider", tg.kind, "reason", err.Error())
+			continue
+		}
+		out = append(out, ev)
+	}
+	return out
 }
 
 // forEach calls fn for every item, n at a time, and returns the first

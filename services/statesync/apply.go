@@ -12,6 +12,7 @@ import (
 
 	"github.com/countersign/countersign/shared/bus"
 	"github.com/countersign/countersign/shared/envelope"
+	"github.com/countersign/countersign/shared/providers"
 )
 
 // casAttempts is how often one delivery retries a write that lost a race
@@ -27,7 +28,10 @@ var errCASConflict = errors.New("statesync: envelope record changed concurrently
 func (s *Service) handle(ctx context.Context, m *bus.Message) error {
 	var ev envelope.Event
 	if err := json.Unmarshal(m.Data, &ev); err != nil {
-		return bus.Permanent(fmt.Errorf("decode event: %w", err))
+		return bus.Permanent(fmt.Errorf("decode event: %s", providers.Reason(err)))
+	}
+	if err := ev.Check(); err != nil {
+		return bus.Permanent(fmt.Errorf("event: %w", err))
 	}
 	for attempt := 0; attempt < casAttempts; attempt++ {
 		err := s.applyOnce(ctx, ev)

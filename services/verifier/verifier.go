@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"unicode/utf8"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -122,6 +123,11 @@ func (s *Service) handle(ctx context.Context, m *bus.Message) error {
 	if !ok {
 		return bus.Permanent(fmt.Errorf("no provider %q configured for tenant %q", kind, tenant))
 	}
+	if !utf8.Valid(req.Body) {
+		// JSON decoding would rewrite the bad bytes to U+FFFD, so two
+		// different ids could become one envelope: refuse, never merge.
+		return bus.Permanent(fmt.Errorf("%w: body: not valid UTF-8", providers.ErrMalformed))
+	}
 	events, err := a.Parse(tenant, req)
 	if err != nil {
 		return bus.Permanent(err)
@@ -130,7 +136,13 @@ func (s *Service) handle(ctx context.Context, m *bus.Message) error {
 		s.ignored.WithLabelValues(tenant, kind).Inc()
 		return nil
 	}
+	if err := checkEvents(events); err != nil {
+		return err
+	}
 	if events, err = s.confirm.confirm(ctx, tenant, a, events); err != nil {
+		return err
+	}
+	if err := checkEvents(events); err != nil {
 		return err
 	}
 	replay := m.Header.Get(bus.HeaderReplayOf) != ""
@@ -158,6 +170,19 @@ func (s *Service) handle(ctx context.Context, m *bus.Message) error {
 			return fmt.Errorf("publish event: %w", err)
 		case <-ctx.Done():
 			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// checkEvents refuses, as permanent, events with a field that cannot
+// become a subject, key or header (envelope.Event.Check): the callback is
+// stored, and dead-lettered with the field and the reason, never crashes
+// the connection with an oversized subject.
+func checkEvents(events []envelope.Event) error {
+	for i := range events {
+		if err := events[i].Check(); err != nil {
+			return bus.Permanent(fmt.Errorf("event %d: %w", i, err))
 		}
 	}
 	return nil

@@ -21,3 +21,8 @@ var (
 	// the envelope.<tenant>.<envelope>.<type> scheme.
 	ErrInvalidSubject = errors.New("envelope: invalid envelope subject")
 )
+
+// ErrFieldInvalid is matched by a *FieldError: an event field that cannot
+// become a subject, key, header or log line (too long, not UTF-8, control
+// characters). Retrying cannot help.
+var ErrFieldInvalid = errors.New("envelope: field cannot be carried")

@@ -74,28 +74,21 @@ func FormatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 // validate rejects events the machine cannot apply to rec.
 func validate(rec *Record, ev Event) error {
 	bad := func(format string, args ...any) error {
-		return fmt.Errorf("%w: event %q: %s", ErrInvalidEvent, ev.ID, fmt.Sprintf(format, args...))
+		return fmt.Errorf("%w: event %s: %s", ErrInvalidEvent, ev.ID, fmt.Sprintf(format, args...))
+	}
+	if err := ev.Check(); err != nil {
+		// The message names the field, never its value (it came from a body).
+		return fmt.Errorf("%w: %w", ErrInvalidEvent, err)
 	}
 	switch {
-	case !ev.Type.Valid():
-		return bad("unknown type %q", ev.Type)
-	case ev.ID == "":
-		return bad("empty id")
-	case ev.EnvelopeID == "":
-		return bad("empty envelope id")
-	case ev.Provider == "":
-		return bad("empty provider")
-	case !ValidTenant(ev.Tenant):
-		return bad("invalid tenant %q", ev.Tenant)
 	case ev.Type.IsRecipient() && (ev.Recipient == nil || ev.Recipient.Key() == ""):
 		return bad("%s without a recipient", ev.Type)
 	case ev.Type == TypeCorrected && !ev.State.Valid():
-		return bad("correction to unknown state %q", ev.State)
+		return bad("correction to an unknown state")
 	case rec.Tenant != "" && rec.Tenant != ev.Tenant,
 		rec.EnvelopeID != "" && rec.EnvelopeID != ev.EnvelopeID,
 		rec.Provider != "" && rec.Provider != ev.Provider:
-		return bad("for %s/%s/%s, record is %s/%s/%s",
-			ev.Tenant, ev.Provider, ev.EnvelopeID, rec.Tenant, rec.Provider, rec.EnvelopeID)
+		return bad("for another envelope than the record's")
 	}
 	return nil
 }

@@ -165,6 +165,9 @@ func Attach(ctx context.Context, env *Env, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)
 	}
+	// Guarded: no publish can send a subject that makes the server close
+	// the connection (bus.MaxSubjectBytes).
+	js = bus.Guard(js)
 	env.JS = js
 	setupCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()

@@ -74,7 +74,7 @@ type recipient struct {
 func (a *Adapter) Parse(tenant string, req *providers.Request) ([]envelope.Event, error) {
 	var p payload
 	if err := json.Unmarshal(req.Body, &p); err != nil {
-		return nil, fmt.Errorf("%w: body is not a Connect JSON message: %v", providers.ErrMalformed, err)
+		return nil, fmt.Errorf("%w: body is not a Connect JSON message: %s", providers.ErrMalformed, providers.Reason(err))
 	}
 	t, mapped := eventTypes[p.Event]
 	if !mapped && !knownEvents[p.Event] {
@@ -151,7 +151,7 @@ func summaryRecipients(s *summary) ([]recipient, error) {
 		}
 		var list []recipient
 		if err := json.Unmarshal(raw, &list); err != nil {
-			return nil, fmt.Errorf("%w: envelopeSummary.recipients.%s: %v", providers.ErrMalformed, role, err)
+			return nil, fmt.Errorf("%w: envelopeSummary.recipients.%s: %s", providers.ErrMalformed, role, providers.Reason(err))
 		}
 		out = append(out, list...)
 	}

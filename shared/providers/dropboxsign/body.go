@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/countersign/countersign/shared/providers"
 )
 
 // maxFormMemory bounds what multipart parsing keeps in memory; ingress
@@ -31,7 +33,7 @@ func eventJSON(header http.Header, body []byte) ([]byte, error) {
 	case "application/x-www-form-urlencoded":
 		form, err := url.ParseQuery(string(body))
 		if err != nil {
-			return nil, fmt.Errorf("url-encoded body: %w", err)
+			return nil, fmt.Errorf("url-encoded body: %s", providers.Reason(err))
 		}
 		if !form.Has("json") {
 			return nil, errors.New(`url-encoded body has no "json" field`)
@@ -52,14 +54,14 @@ func multipartField(body []byte, boundary string) ([]byte, error) {
 			return nil, errors.New(`multipart body has no "json" field`)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("multipart body: %w", err)
+			return nil, fmt.Errorf("multipart body: %s", providers.Reason(err))
 		}
 		if part.FormName() != "json" {
 			continue
 		}
 		data, err := io.ReadAll(io.LimitReader(part, maxFormMemory))
 		if err != nil {
-			return nil, fmt.Errorf("multipart json field: %w", err)
+			return nil, fmt.Errorf("multipart json field: %s", providers.Reason(err))
 		}
 		return data, nil
 	}
@@ -97,7 +99,7 @@ func (t *jsonText) UnmarshalJSON(b []byte) error {
 	}
 	var n json.Number
 	if err := json.Unmarshal(b, &n); err != nil {
-		return fmt.Errorf("event_time is neither string nor number: %w", err)
+		return errors.New("event_time is neither string nor number")
 	}
 	*t = jsonText(strings.TrimSpace(n.String()))
 	return nil
@@ -110,7 +112,7 @@ func decode(header http.Header, body []byte) (*payload, error) {
 	}
 	var p payload
 	if err := json.Unmarshal(raw, &p); err != nil {
-		return nil, fmt.Errorf("event json: %w", err)
+		return nil, fmt.Errorf("event json: %s", providers.Reason(err))
 	}
 	return &p, nil
 }

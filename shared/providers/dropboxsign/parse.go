@@ -34,7 +34,7 @@ func (a *Adapter) Parse(tenant string, req *providers.Request) ([]envelope.Event
 		return nil, nil
 	}
 	if p.SignatureRequest == nil {
-		return nil, fmt.Errorf("%w: %s without signature_request", providers.ErrMalformed, p.Event.Type)
+		return nil, fmt.Errorf("%w: %s without signature_request", providers.ErrMalformed, t)
 	}
 	at, err := providers.ParseUnix(string(p.Event.Time))
 	if err != nil {

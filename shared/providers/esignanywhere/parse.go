@@ -48,7 +48,7 @@ func (a *Adapter) Parse(tenant string, req *providers.Request) ([]envelope.Event
 	params := callbackParams(req)
 	envelopeID := params.Get(ParamEnvelope)
 	if !guid.MatchString(envelopeID) {
-		return nil, fmt.Errorf("%w: envelope %q is not a GUID", providers.ErrMalformed, envelopeID)
+		return nil, fmt.Errorf("%w: %s: not a GUID", providers.ErrMalformed, ParamEnvelope)
 	}
 	act, ok := actions[params.Get(ParamAction)]
 	if !ok {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"time"
 
 	"github.com/countersign/countersign/shared/config"
@@ -78,8 +77,8 @@ func (a *Adapter) Authenticate(req *providers.Request, now time.Time) error {
 	case sigs == "":
 		return fmt.Errorf("%w: missing webhook-signature header", providers.ErrUnauthenticated)
 	}
-	ts, err := strconv.ParseInt(tsText, 10, 64)
-	if err != nil {
+	ts, ok := providers.UnixSeconds(tsText)
+	if !ok {
 		return fmt.Errorf("%w: webhook-timestamp is not unix seconds", providers.ErrUnauthenticated)
 	}
 	if d := now.Sub(time.Unix(ts, 0)); d > a.tolerance || d < -a.tolerance {

@@ -44,7 +44,7 @@ type payload struct {
 func (a *Adapter) Parse(tenant string, req *providers.Request) ([]envelope.Event, error) {
 	var p payload
 	if err := json.Unmarshal(req.Body, &p); err != nil {
-		return nil, fmt.Errorf("%w: body is not a Standard Webhooks payload: %v", providers.ErrMalformed, err)
+		return nil, fmt.Errorf("%w: body is not a Standard Webhooks payload: %s", providers.ErrMalformed, providers.Reason(err))
 	}
 	t, ok := eventTypes[p.Type]
 	if !ok {
