@@ -243,12 +243,12 @@ func TestNoBodyContentInLogsOrDLQErrors(t *testing.T) {
 	now := time.Now()
 	ts := now.UTC().Format(time.RFC3339)
 	bodies := []string{
-		`{"type":"document.sent","data":` + marker,                                                                         // bad JSON
-		`{"type":"document.sent","timestamp":"` + marker + `","data":{"document_id":"e1"}}`,                                 // bad time
-		`{"type":"document.sent","timestamp":"` + ts + `","data":{"document_id":["` + marker + `"]}}`,                       // wrong type
-		`{"type":"document.sent","timestamp":"` + ts + `","data":{"document_id":"` + strings.Repeat(marker, 80) + `"}}`,      // too long
-		`{"type":"document.sent","timestamp":"` + ts + `","data":{"document_id":"` + marker + `\n"}}`,                        // control char
-		`{"type":"document.sent","timestamp":"` + ts + `","data":{"document_id":"` + marker + "\xff" + `"}}`,                // not UTF-8
+		`{"type":"document.sent","data":` + marker,                                                                      // bad JSON
+		`{"type":"document.sent","timestamp":"` + marker + `","data":{"document_id":"e1"}}`,                             // bad time
+		`{"type":"document.sent","timestamp":"` + ts + `","data":{"document_id":["` + marker + `"]}}`,                   // wrong type
+		`{"type":"document.sent","timestamp":"` + ts + `","data":{"document_id":"` + strings.Repeat(marker, 80) + `"}}`, // too long
+		`{"type":"document.sent","timestamp":"` + ts + `","data":{"document_id":"` + marker + `\n"}}`,                   // control char
+		`{"type":"document.sent","timestamp":"` + ts + `","data":{"document_id":"` + marker + "\xff" + `"}}`,            // not UTF-8
 		`{"type":"recipient.signed","timestamp":"` + ts + `","data":{"document_id":"e2","recipient_id":"` + strings.Repeat(marker, 80) + `"}}`,
 		`{"type":"` + marker + `","timestamp":"` + ts + `","data":{"document_id":"e3"}}`, // unknown type: ignored
 	}
