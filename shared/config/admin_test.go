@@ -61,3 +61,41 @@ tenants:
 		t.Errorf("message shows a token: %v", err)
 	}
 }
+
+func TestRotationLists(t *testing.T) {
+	f, err := Parse("c.yaml", []byte(`
+admin: {tokens: [t]}
+tenants:
+  - id: acme
+    providers:
+      - {kind: dropboxsign, api_keys: [new-key, old-key]}
+      - {kind: esignanywhere, callback_token: tok-1, callback_tokens: [tok-2]}
+`))
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	if k := f.Tenants[0].Providers[0].DropboxAPIKeys(); len(k) != 2 || k[0].Value() != "new-key" {
+		t.Errorf("dropbox keys = %v", k)
+	}
+	if k := f.Tenants[0].Providers[1].ESignAnyWhereTokens(); len(k) != 2 || k[0].Value() != "tok-1" || k[1].Value() != "tok-2" {
+		t.Errorf("esignanywhere tokens = %v", k)
+	}
+	_, err = Parse("c.yaml", []byte(`
+admin: {tokens: [t]}
+tenants:
+  - id: acme
+    providers:
+      - {kind: dropboxsign}
+      - {kind: esignanywhere, callback_tokens: [""]}
+      - {kind: docusign, hmac_keys: [k], api_keys: [x]}
+`))
+	for _, w := range []string{
+		"tenants[0].providers[0].api_key: required for kind dropboxsign (or api_keys: [...] to rotate)",
+		"tenants[0].providers[1].callback_tokens[0]: empty",
+		"tenants[0].providers[2].api_keys: api_keys does not apply to kind docusign",
+	} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("message lacks %q:\n%v", w, err)
+		}
+	}
+}

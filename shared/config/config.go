@@ -89,10 +89,15 @@ type Provider struct {
 	HMACKeys []Secret `yaml:"hmac_keys"`
 	// dropboxsign: the API key (signs event_hash; also the API credential).
 	APIKey Secret `yaml:"api_key"`
+	// dropboxsign: API keys for rotation (see Provider.DropboxAPIKeys).
+	APIKeys []Secret `yaml:"api_keys"`
 	// adobesign: accepted client ids.
 	ClientIDs []string `yaml:"client_ids"`
 	// esignanywhere: the token in the callback URL's query.
 	CallbackToken Secret `yaml:"callback_token"`
+	// esignanywhere: callback tokens for rotation (see
+	// Provider.ESignAnyWhereTokens).
+	CallbackTokens []Secret `yaml:"callback_tokens"`
 	// API, when set, lets countersign ask the provider for the truth
 	// (confirmation, polling, downloads).
 	API *API `yaml:"api"`

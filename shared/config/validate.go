@@ -21,9 +21,9 @@ var tenantID = regexp.MustCompile(`^[a-z0-9_-]{1,64}$`)
 var kindFields = map[string][]string{
 	providers.KindStandardWebhooks: {"secrets", "tolerance"},
 	providers.KindDocuSign:         {"hmac_keys", "api", "reconcile"},
-	providers.KindDropboxSign:      {"api_key", "api", "reconcile"},
+	providers.KindDropboxSign:      {"api_key", "api_keys", "api", "reconcile"},
 	providers.KindAdobeSign:        {"client_ids", "api", "reconcile"},
-	providers.KindESignAnyWhere:    {"callback_token", "api", "reconcile"},
+	providers.KindESignAnyWhere:    {"callback_token", "callback_tokens", "api", "reconcile"},
 	providers.KindHMAC:             {"secrets", "name", "signature", "signed", "timestamp", "events", "types"},
 }
 
@@ -170,9 +170,7 @@ func (v *validator) provider(p *Provider, path string) {
 			}
 		}
 	case providers.KindDropboxSign:
-		if p.APIKey.Value() == "" {
-			v.add(path+".api_key", "required for kind %s", p.Kind)
-		}
+		v.rotated(path, "api_key", p.APIKey, p.APIKeys, p.Kind)
 	case providers.KindAdobeSign:
 		if len(p.ClientIDs) == 0 {
 			v.add(path+".client_ids", "at least one client id is required for kind %s", p.Kind)
@@ -183,9 +181,7 @@ func (v *validator) provider(p *Provider, path string) {
 			}
 		}
 	case providers.KindESignAnyWhere:
-		if p.CallbackToken.Value() == "" {
-			v.add(path+".callback_token", "required for kind %s", p.Kind)
-		}
+		v.rotated(path, "callback_token", p.CallbackToken, p.CallbackTokens, p.Kind)
 	case providers.KindHMAC:
 		v.hmacProvider(p, path)
 	}
@@ -261,6 +257,8 @@ func setFields(p *Provider) []string {
 	add(!p.APIKey.IsZero(), "api_key")
 	add(len(p.ClientIDs) > 0, "client_ids")
 	add(!p.CallbackToken.IsZero(), "callback_token")
+	add(len(p.APIKeys) > 0, "api_keys")
+	add(len(p.CallbackTokens) > 0, "callback_tokens")
 	add(p.API != nil, "api")
 	add(p.Reconcile != nil, "reconcile")
 	add(p.Name != "", "name")

@@ -26,7 +26,8 @@ const ResponseBody = "Hello API Event Received"
 
 // Adapter authenticates and parses Dropbox Sign callbacks.
 type Adapter struct {
-	apiKey []byte
+	// apiKeys are every key event_hash may be signed with (rotation).
+	apiKeys [][]byte
 }
 
 var (
@@ -36,10 +37,16 @@ var (
 
 // New returns an adapter for cfg, or ErrNoAPIKey.
 func New(cfg config.Provider) (*Adapter, error) {
-	if cfg.APIKey.Value() == "" {
+	a := &Adapter{}
+	for _, k := range cfg.DropboxAPIKeys() {
+		if k.Value() != "" {
+			a.apiKeys = append(a.apiKeys, []byte(k.Value()))
+		}
+	}
+	if len(a.apiKeys) == 0 {
 		return nil, ErrNoAPIKey
 	}
-	return &Adapter{apiKey: []byte(cfg.APIKey.Value())}, nil
+	return a, nil
 }
 
 // EventHash returns the event_hash Dropbox Sign sends for an event, for
@@ -70,7 +77,15 @@ func (a *Adapter) Authenticate(req *providers.Request, _ time.Time) error {
 		return fmt.Errorf("%w: no event_hash", providers.ErrUnauthenticated)
 	}
 	got, err := hex.DecodeString(strings.TrimSpace(p.Event.Hash))
-	if err != nil || !hmac.Equal(mac(a.apiKey, string(p.Event.Time), p.Event.Type), got) {
+	if err != nil {
+		return fmt.Errorf("%w: event_hash is not hex", providers.ErrUnauthenticated)
+	}
+	// Every key is tried, so timing does not tell which one matched.
+	ok := false
+	for _, k := range a.apiKeys {
+		ok = hmac.Equal(mac(k, string(p.Event.Time), p.Event.Type), got) || ok
+	}
+	if !ok {
 		return fmt.Errorf("%w: event_hash does not match", providers.ErrUnauthenticated)
 	}
 	return nil

@@ -41,7 +41,11 @@ var (
 // password. It returns providers.ErrNoAPI when cfg has no api: section.
 func NewClient(cfg config.Provider, o apiclient.Options) (*Client, error) {
 	// HTTP basic auth: the API key as user, no password.
-	key := cfg.APIKey.Value()
+	// During a rotation the first listed key is the current credential.
+	var key string
+	if keys := cfg.DropboxAPIKeys(); len(keys) > 0 {
+		key = keys[0].Value()
+	}
 	if key == "" {
 		key = apiclient.Token(cfg.API)
 	}

@@ -30,7 +30,8 @@ const (
 
 // Adapter authenticates and parses eSignAnyWhere callbacks.
 type Adapter struct {
-	token []byte
+	// tokens are every accepted callback token (rotation).
+	tokens [][]byte
 }
 
 var (
@@ -40,10 +41,16 @@ var (
 
 // New returns an adapter for cfg, or ErrNoToken.
 func New(cfg config.Provider) (*Adapter, error) {
-	if cfg.CallbackToken.Value() == "" {
+	a := &Adapter{}
+	for _, t := range cfg.ESignAnyWhereTokens() {
+		if t.Value() != "" {
+			a.tokens = append(a.tokens, []byte(t.Value()))
+		}
+	}
+	if len(a.tokens) == 0 {
 		return nil, ErrNoToken
 	}
-	return &Adapter{token: []byte(cfg.CallbackToken.Value())}, nil
+	return a, nil
 }
 
 // Kind returns providers.KindESignAnyWhere.
@@ -56,7 +63,12 @@ func (a *Adapter) Authenticate(req *providers.Request, _ time.Time) error {
 	if got == "" {
 		return fmt.Errorf("%w: missing token", providers.ErrUnauthenticated)
 	}
-	if subtle.ConstantTimeCompare(a.token, []byte(got)) != 1 {
+	// Every token is compared, so timing does not tell which one matched.
+	match := 0
+	for _, t := range a.tokens {
+		match |= subtle.ConstantTimeCompare(t, []byte(got))
+	}
+	if match != 1 {
 		return fmt.Errorf("%w: wrong token", providers.ErrUnauthenticated)
 	}
 	return nil
