@@ -5,6 +5,7 @@ import (
 
 	"github.com/countersign/countersign/services/reconciler"
 	"github.com/countersign/countersign/shared/access"
+	"github.com/countersign/countersign/shared/config"
 	"github.com/countersign/countersign/shared/process"
 )
 
@@ -23,8 +24,16 @@ func FromEnv(ctx context.Context, env *process.Env) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	tokens := access.NewHolder(TokenSet(env.File))
+	env.OnReload(func(f *config.File) (func(), error) {
+		set := TokenSet(f)
+		if set.Len() == 0 {
+			return nil, ErrNoTokens
+		}
+		return func() { tokens.Store(set) }, nil
+	})
 	return New(ctx, Config{
-		Addr: env.Settings.AdminAddr, Access: access.NewHolder(TokenSet(env.File)), JS: env.JS,
+		Addr: env.Settings.AdminAddr, Access: tokens, JS: env.JS,
 		Logger: env.Logger.With("service", "admin"), Registry: env.Registry, Health: env.Health,
 		Mount: mountAll(rec.Mount, dlqMount),
 	})

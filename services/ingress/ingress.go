@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"path"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -42,8 +43,9 @@ type Config struct {
 
 // Service is a running ingress.
 type Service struct {
-	cfg     Config
-	tenants map[string]*tenant
+	cfg Config
+	// tenants is swapped whole by a config reload (reload.go).
+	tenants atomic.Pointer[map[string]*tenant]
 	metrics *metrics
 	handler http.Handler
 
@@ -66,14 +68,12 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
 	}
-	s := &Service{cfg: cfg, tenants: map[string]*tenant{}}
-	for i := range cfg.File.Tenants {
-		t, err := newTenant(&cfg.File.Tenants[i])
-		if err != nil {
-			return nil, fmt.Errorf("ingress: %w", err)
-		}
-		s.tenants[t.id] = t
+	s := &Service{cfg: cfg}
+	tenants, err := buildTenants(cfg.File, nil)
+	if err != nil {
+		return nil, err
 	}
+	s.tenants.Store(&tenants)
 	m, err := newMetrics(cfg.Registry)
 	if err != nil {
 		return nil, fmt.Errorf("ingress: metrics: %w", err)
@@ -145,10 +145,11 @@ type tenant struct {
 	id        string
 	providers map[string]providers.Adapter
 	limiter   *limiter
+	rate      config.RateLimit
 }
 
 func newTenant(t *config.Tenant) (*tenant, error) {
-	out := &tenant{id: t.ID, providers: map[string]providers.Adapter{}, limiter: newLimiter(t.RateLimit)}
+	out := &tenant{id: t.ID, providers: map[string]providers.Adapter{}, limiter: newLimiter(t.RateLimit), rate: t.RateLimit}
 	for i := range t.Providers {
 		a, err := registry.New(t.Providers[i])
 		if err != nil {

@@ -24,7 +24,7 @@ import (
 func (s *Service) receive(w http.ResponseWriter, r *http.Request) {
 	start := s.cfg.Now()
 	tenantID, kind := r.PathValue("tenant"), r.PathValue("provider")
-	t, ok := s.tenants[tenantID]
+	t, ok := (*s.tenants.Load())[tenantID]
 	if !ok {
 		s.fail(w, "_unknown", "_unknown", http.StatusNotFound, "unknown tenant")
 		return

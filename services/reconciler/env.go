@@ -32,5 +32,6 @@ func FromEnv(ctx context.Context, env *process.Env) (*Service, error) {
 		return prev.(*Service), nil
 	}
 	env.AddCloser(func() { built.Delete(env) })
+	env.OnReload(s.Reload)
 	return s, nil
 }

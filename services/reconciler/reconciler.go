@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -122,10 +123,11 @@ type Service struct {
 // target is one reconciled (tenant, provider).
 type target struct {
 	tenant, kind string
-	client       providers.StatusClient
-	lister       providers.ChangeLister // nil: polled per envelope
-	sched        config.Reconcile
-	spacing      time.Duration
+	// api is the provider's API client; a config reload swaps it (new or
+	// re-read tokens) without stopping the target's loop.
+	api     atomic.Pointer[targetAPI]
+	sched   config.Reconcile
+	spacing time.Duration
 
 	mu       sync.Mutex
 	detector *incident.Detector
@@ -153,8 +155,8 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 			if c == nil {
 				continue
 			}
-			tg := &target{tenant: t.ID, kind: p.Kind, client: c, spacing: cfg.CheckSpacing[p.Kind], detector: incident.New(0, 0)}
-			tg.lister, _ = c.(providers.ChangeLister)
+			tg := &target{tenant: t.ID, kind: p.Kind, spacing: cfg.CheckSpacing[p.Kind], detector: incident.New(0, 0)}
+			tg.setClient(c)
 			if p.Reconcile != nil {
 				tg.sched = *p.Reconcile
 			}

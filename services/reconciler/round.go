@@ -129,7 +129,7 @@ func (s *Service) round(ctx context.Context, tg *target, since time.Time) (res R
 		s.metrics.drift.WithLabelValues(tg.tenant, tg.kind).Add(float64(t.res.Drift))
 		s.metrics.published.WithLabelValues(tg.tenant, tg.kind).Add(float64(t.res.Published))
 	}()
-	if tg.lister != nil {
+	if tg.apis().lister != nil {
 		from := since
 		if from.IsZero() {
 			from = cur.Since
@@ -145,7 +145,7 @@ func (s *Service) round(ctx context.Context, tg *target, since time.Time) (res R
 		return Result{}, isAPI(err), err
 	}
 	next := Cursor{Since: cur.Since, LastRound: s.cfg.Now()}
-	if tg.lister != nil {
+	if tg.apis().lister != nil {
 		// Never back: a trigger with an older since re-reads history
 		// without making the scheduled rounds read it again.
 		if w := start.Add(-s.cfg.Overlap); w.After(next.Since) {
@@ -174,7 +174,7 @@ func isAPI(err error) bool {
 // by a single-envelope status where countersign is behind on it, so that
 // the signatures the webhooks missed are found too.
 func (s *Service) changed(ctx context.Context, tg *target, t *tally, from time.Time) error {
-	sts, err := tg.lister.ListChanged(ctx, from)
+	sts, err := tg.apis().lister.ListChanged(ctx, from)
 	if err != nil {
 		s.metrics.apiErrors.WithLabelValues(tg.tenant, tg.kind).Inc()
 		return apiError{fmt.Errorf("reconciler: %s/%s: list changes: %w", tg.tenant, tg.kind, err)}
@@ -220,7 +220,7 @@ func (s *Service) status(ctx context.Context, tg *target, envelopeID string) (pr
 			return providers.Status{}, false, nil // the provider's rule: not yet
 		}
 	}
-	st, err := tg.client.Status(ctx, envelopeID)
+	st, err := tg.apis().client.Status(ctx, envelopeID)
 	if tg.spacing > 0 {
 		if err := s.cfg.Cursors.SetChecked(ctx, tg.tenant, tg.kind, envelopeID, s.cfg.Now()); err != nil {
 			return providers.Status{}, false, err
@@ -253,7 +253,7 @@ func (s *Service) sweep(ctx context.Context, tg *target, t *tally, start time.Ti
 		case rec.Conflict:
 			due = append(due, rec)
 		case rec.State.Terminal():
-		case tg.lister == nil || rec.UpdatedAt.Before(staleBefore):
+		case tg.apis().lister == nil || rec.UpdatedAt.Before(staleBefore):
 			due = append(due, rec)
 		}
 	})

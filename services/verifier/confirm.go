@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -40,13 +41,44 @@ const (
 // confirmer asks the provider's API about events its adapter will not
 // vouch for (providers.Confirmer) and replaces them by what the API says.
 type confirmer struct {
-	clients  map[string]providers.StatusClient // "<tenant>/<kind>"
+	// clients are keyed "<tenant>/<kind>"; a config reload swaps the map.
+	clients  atomic.Pointer[map[string]providers.StatusClient]
+	opts     apiclient.Options
 	outcomes *prometheus.CounterVec
 }
 
 // newConfirmer builds a StatusClient for every provider of f with an api:
 // section and registers the confirmation counter on reg.
 func newConfirmer(f *config.File, o apiclient.Options, reg prometheus.Registerer) (*confirmer, error) {
+	cs, err := buildClients(f, o)
+	if err != nil {
+		return nil, err
+	}
+	c := newConfirmerWith(cs)
+	c.opts = o
+	if err := reg.Register(c.outcomes); err != nil {
+		return nil, fmt.Errorf("verifier: metrics: %w", err)
+	}
+	return c, nil
+}
+
+// newConfirmerWith returns a confirmer over the given clients, keyed
+// "<tenant>/<kind>".
+func newConfirmerWith(cs map[string]providers.StatusClient) *confirmer {
+	c := &confirmer{
+		outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "countersign_verifier_confirmations_total",
+			Help: "Parsed events checked against the provider's API, by provider and outcome.",
+		}, []string{"provider", "outcome"}),
+	}
+	c.clients.Store(&cs)
+	return c
+}
+
+// buildClients builds a StatusClient for every provider of f with an api:
+// section, keyed "<tenant>/<kind>". API tokens are f's: a reload re-reads
+// file: tokens, so a rotated token takes effect without a restart.
+func buildClients(f *config.File, o apiclient.Options) (map[string]providers.StatusClient, error) {
 	cs := map[string]providers.StatusClient{}
 	for _, t := range f.Tenants {
 		for _, p := range t.Providers {
@@ -59,23 +91,7 @@ func newConfirmer(f *config.File, o apiclient.Options, reg prometheus.Registerer
 			}
 		}
 	}
-	c := newConfirmerWith(cs)
-	if err := reg.Register(c.outcomes); err != nil {
-		return nil, fmt.Errorf("verifier: metrics: %w", err)
-	}
-	return c, nil
-}
-
-// newConfirmerWith returns a confirmer over the given clients, keyed
-// "<tenant>/<kind>".
-func newConfirmerWith(cs map[string]providers.StatusClient) *confirmer {
-	return &confirmer{
-		clients: cs,
-		outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "countersign_verifier_confirmations_total",
-			Help: "Parsed events checked against the provider's API, by provider and outcome.",
-		}, []string{"provider", "outcome"}),
-	}
+	return cs, nil
 }
 
 // confirm returns events with every event a's MustConfirm marks replaced
@@ -90,7 +106,7 @@ func (c *confirmer) confirm(ctx context.Context, tenant string, a providers.Adap
 		return events, nil
 	}
 	kind := a.Kind()
-	client := c.clients[tenant+"/"+kind]
+	client := (*c.clients.Load())[tenant+"/"+kind]
 	out := make([]envelope.Event, 0, len(events))
 	seen := map[string]bool{}
 	add := func(evs ...envelope.Event) {

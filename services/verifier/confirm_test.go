@@ -283,8 +283,9 @@ func TestNewConfirmerBuildsClientsForProvidersWithAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.clients[tenant+"/"+providers.KindESignAnyWhere] == nil || c.clients[tenant+"/"+providers.KindAdobeSign] != nil || len(c.clients) != 1 {
-		t.Fatalf("clients %v, want eSignAnyWhere's only", c.clients)
+	cs := *c.clients.Load()
+	if cs[tenant+"/"+providers.KindESignAnyWhere] == nil || cs[tenant+"/"+providers.KindAdobeSign] != nil || len(cs) != 1 {
+		t.Fatalf("clients %v, want eSignAnyWhere's only", cs)
 	}
 	if _, err := newConfirmer(f, apiclient.Options{}, reg); err == nil {
 		t.Fatal("a second confirmer registered the same counter")

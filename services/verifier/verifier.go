@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/nats-io/nats.go"
@@ -21,7 +22,6 @@ import (
 	"github.com/countersign/countersign/shared/envelope"
 	"github.com/countersign/countersign/shared/providers"
 	"github.com/countersign/countersign/shared/providers/apiclient"
-	"github.com/countersign/countersign/shared/providers/registry"
 )
 
 // Config is what the verifier needs.
@@ -40,8 +40,9 @@ type Config struct {
 
 // Service is a running verifier.
 type Service struct {
-	cfg      Config
-	adapters map[string]providers.Adapter // "<tenant>/<kind>"
+	cfg Config
+	// adapters are keyed "<tenant>/<kind>"; a config reload swaps the map.
+	adapters atomic.Pointer[map[string]providers.Adapter]
 	worker   *bus.Worker
 	ignored  *prometheus.CounterVec
 	events   *prometheus.CounterVec
@@ -60,16 +61,12 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
 	}
-	s := &Service{cfg: cfg, adapters: map[string]providers.Adapter{}}
-	for _, t := range cfg.File.Tenants {
-		for _, p := range t.Providers {
-			a, err := registry.New(p)
-			if err != nil {
-				return nil, fmt.Errorf("verifier: tenant %s: %w", t.ID, err)
-			}
-			s.adapters[t.ID+"/"+a.Kind()] = a
-		}
+	s := &Service{cfg: cfg}
+	adapters, err := buildAdapters(cfg.File)
+	if err != nil {
+		return nil, err
 	}
+	s.adapters.Store(&adapters)
 	s.ignored = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "countersign_verifier_ignored_total",
 		Help: "Authenticated callbacks of a type countersign does not map (stored, ignored).",
@@ -119,7 +116,7 @@ func (s *Service) handle(ctx context.Context, m *bus.Message) error {
 	if err != nil {
 		return bus.Permanent(fmt.Errorf("decode raw callback: %w", err))
 	}
-	a, ok := s.adapters[tenant+"/"+kind]
+	a, ok := (*s.adapters.Load())[tenant+"/"+kind]
 	if !ok {
 		return bus.Permanent(fmt.Errorf("no provider %q configured for tenant %q", kind, tenant))
 	}

@@ -57,6 +57,8 @@ type Env struct {
 	// Embedded is the embedded NATS server, nil when an external one is used.
 	Embedded *server.Server
 	closers  []func()
+	// reloads holds what SIGHUP reloads (reload.go).
+	reloads reloads
 }
 
 // Options says how Start builds the environment.
@@ -91,6 +93,7 @@ func Main(name string, opts Options, build func(ctx context.Context, env *Env) (
 	if env.Settings.MetricsAddr != "" {
 		r = Group{r, env.healthServer()}
 	}
+	env.watchReloads(ctx)
 	env.Logger.Info("started", "nats", env.NC.ConnectedUrlRedacted())
 	if err := r.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		env.Logger.Error("stopped with error", "error", err.Error())
@@ -175,6 +178,9 @@ func Attach(ctx context.Context, env *Env, opts Options) error {
 		return fmt.Errorf("set up streams: %w", err)
 	}
 	env.WorkerMetrics = bus.NewMetrics(env.Registry)
+	if env.reloads.metrics, err = newReloadMetrics(env.Registry); err != nil {
+		return err
+	}
 	if err := env.Registry.Register(bus.NewBacklogCollector(js, bus.TopologyConsumers())); err != nil {
 		return fmt.Errorf("backlog metrics: %w", err)
 	}
