@@ -193,6 +193,7 @@ var Secrets = sandbox.Secrets{
 	DropboxAPIKey:      "324e3b0840f065eb51f3fd63231d0d33daa35d4ed10d27718839e81737065782",
 	AdobeClientID:      "adobe-client-1",
 	ESignAnyWhereToken: "esaw-token-1",
+	PandaDocKey:        "pandadoc-test-key",
 }
 
 // startRig builds the binaries and starts Redis, the cluster, the services

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/countersign/countersign/shared/meshtest"
+	"github.com/countersign/countersign/tests/sandbox"
 )
 
 // AdminToken is the admin bearer token of the suite's config.
@@ -19,8 +20,9 @@ const Tenant = "acme"
 
 // Config is the countersign config the services run with: the providers'
 // published test secrets (the sandbox signs with the same), R3 streams on
-// the 3-node cluster, and a rate limit no test traffic reaches.
-const Config = `
+// the 3-node cluster, and a rate limit no test traffic reaches; PandaDoc
+// is a generic HMAC provider.
+var Config = `
 admin:
   tokens: ["` + AdminToken + `"]
 ingress:
@@ -42,7 +44,7 @@ tenants:
         client_ids: ["adobe-client-1"]
       - kind: esignanywhere
         callback_token: "esaw-token-1"
-`
+` + sandbox.PandaDocConfig("pandadoc-test-key")
 
 // Replicas says how many processes of each service run.
 type Replicas struct {

@@ -16,6 +16,7 @@ const (
 	DevDropboxAPIKey          = "324e3b0840f065eb51f3fd63231d0d33daa35d4ed10d27718839e81737065782"
 	DevAdobeClientID          = "adobe-client-1"
 	DevESignAnyWhereToken     = "esaw-token-1"
+	DevPandaDocKey            = "pandadoc-dev-shared-key"
 	DevDocuSignAPIToken       = "docusign-api-token-dev"
 	DevAdobeAPIToken          = "adobe-api-token-dev"
 	DevESignAnyWhereAPIToken  = "esaw-api-token-dev"
@@ -29,6 +30,7 @@ func DevSecrets() sandbox.Secrets {
 		DropboxAPIKey:      DevDropboxAPIKey,
 		AdobeClientID:      DevAdobeClientID,
 		ESignAnyWhereToken: DevESignAnyWhereToken,
+		PandaDocKey:        DevPandaDocKey,
 	}
 }
 
@@ -64,7 +66,8 @@ type ConfigParams struct {
 }
 
 // RenderConfig returns a countersign YAML config with one tenant and all
-// five providers. With an API base URL every provider that has an API
+// six providers: the five built-in kinds and PandaDoc, a generic HMAC
+// provider configured by YAML alone. With an API base URL every provider that has an API
 // gets an api: section pointing at it, with rate limits generous enough
 // for a burst of confirmations.
 func RenderConfig(p ConfigParams) string {
@@ -100,5 +103,6 @@ func RenderConfig(p ConfigParams) string {
 	api(p.API.AdobeToken, "")
 	fmt.Fprintf(&b, "      - kind: %s\n        callback_token: %q\n", sandbox.KindESignAnyWhere, p.Secrets.ESignAnyWhereToken)
 	api(p.API.ESignAnyWhereToken, "")
+	b.WriteString(sandbox.PandaDocConfig(p.Secrets.PandaDocKey))
 	return b.String()
 }

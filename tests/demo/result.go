@@ -82,7 +82,7 @@ func (r *Result) Err() error {
 
 // Reasons an envelope lies beyond any API's reach.
 const (
-	reasonNoAPI        = "standardwebhooks: no provider API to ask"
+	reasonNoAPI        = "standardwebhooks/pandadoc: no provider API to ask"
 	reasonNoChangeList = "adobesign/esignanywhere: every callback lost, and the API lists no changes to find it by"
 	reasonNoRecipients = "esignanywhere: a signer's callback lost, and the API names no recipients"
 	reasonDeleted      = "dropboxsign: every callback lost, and a canceled request is deleted at the provider"
@@ -96,7 +96,7 @@ func beyondReach(x sandbox.Expected, err error) string {
 	switch {
 	case provider == sandbox.KindDropboxSign && x.State == envelope.StateVoided && errors.Is(err, ErrNotFound):
 		return reasonDeleted
-	case provider == sandbox.KindStandardWebhooks:
+	case provider == sandbox.KindStandardWebhooks || provider == sandbox.KindPandaDoc:
 		return reasonNoAPI
 	case (provider == sandbox.KindAdobeSign || provider == sandbox.KindESignAnyWhere) && errors.Is(err, ErrNotFound):
 		return reasonNoChangeList

@@ -65,6 +65,8 @@ func TestProvidersConverge(t *testing.T) {
 		{sandbox.KindDropboxSign, true},
 		{sandbox.KindAdobeSign, true},
 		{sandbox.KindESignAnyWhere, true},
+		// Configured, not coded: a generic HMAC provider (kind hmac).
+		{sandbox.KindPandaDoc, false},
 	}
 	for i, tc := range tests {
 		t.Run(tc.kind, func(t *testing.T) {

@@ -78,6 +78,13 @@ func eventName(kind string, st Step) string {
 			envelope.TypeRecipientSigned: "workstepFinished", envelope.TypeCompleted: "envelopeFinished",
 			envelope.TypeDeclined: "workstepRejected", envelope.TypeExpired: "envelopeExpired",
 		},
+		// PandaDoc: document_state_changed carries the status named here;
+		// a signer's completion is its own event.
+		KindPandaDoc: {
+			envelope.TypeSent: "document.sent", envelope.TypeDelivered: "document.viewed",
+			envelope.TypeRecipientSigned: "recipient_completed", envelope.TypeCompleted: "document.completed",
+			envelope.TypeDeclined: "document.declined", envelope.TypeVoided: "document.voided",
+		},
 	}
 	return names[kind][st.Type]
 }
@@ -121,6 +128,8 @@ func (s *Sandbox) build(m *message, attempt int, now time.Time) (wire, error) {
 		err = s.buildAdobe(&w, m, name, r)
 	case KindESignAnyWhere:
 		s.buildESignAnyWhere(&w, m, name, r)
+	case KindPandaDoc:
+		err = s.buildPandaDoc(&w, m, name, r)
 	default:
 		err = fmt.Errorf("%w: %q", ErrUnknownKind, e.Provider)
 	}

@@ -32,6 +32,9 @@ type Secrets struct {
 	AdobeClientID string
 	// ESignAnyWhereToken is the callback URL's token parameter.
 	ESignAnyWhereToken string
+	// PandaDocKey is PandaDoc's shared key (signs the body; the signature
+	// goes in the URL's signature parameter).
+	PandaDocKey string
 }
 
 // Window is an outage: callbacks whose first attempt falls between Start

@@ -28,6 +28,7 @@ func TestCountersignAdaptersAcceptSandboxCallbacks(t *testing.T) {
 		DropboxAPIKey:      "324e3b0840f065eb51f3fd63231d0d33daa35d4ed10d27718839e81737065782",
 		AdobeClientID:      "adobe-client-1",
 		ESignAnyWhereToken: "esaw-token-1",
+		PandaDocKey:        "pandadoc-test-key",
 	}
 	cfgs := []config.Provider{
 		{Kind: providers.KindStandardWebhooks, Secrets: []config.Secret{config.NewSecret(secrets.StandardWebhooks)}, Tolerance: config.Duration(5 * time.Minute)},
@@ -35,6 +36,21 @@ func TestCountersignAdaptersAcceptSandboxCallbacks(t *testing.T) {
 		{Kind: providers.KindDropboxSign, APIKey: config.NewSecret(secrets.DropboxAPIKey)},
 		{Kind: providers.KindAdobeSign, ClientIDs: []string{secrets.AdobeClientID}},
 		{Kind: providers.KindESignAnyWhere, CallbackToken: config.NewSecret(secrets.ESignAnyWhereToken)},
+		// PandaDoc by configuration alone: README's preset.
+		{Kind: providers.KindHMAC, Secrets: []config.Secret{config.NewSecret(secrets.PandaDocKey)}, HMAC: config.HMAC{
+			Name:      sandbox.KindPandaDoc,
+			Signature: &config.HMACSignature{From: "query:signature", Encoding: "hex", Algorithm: "sha256"},
+			Events: &config.HMACEvents{Type: "/event", Status: "/data/status", EnvelopeID: "/data/id",
+				OccurredAt: "/data/date_modified", RecipientEmail: "/data/action_by/email"},
+			Types: map[string]string{
+				"document_state_changed:document.sent":      "sent",
+				"document_state_changed:document.viewed":    "delivered",
+				"document_state_changed:document.completed": "completed",
+				"document_state_changed:document.declined":  "declined",
+				"document_state_changed:document.voided":    "voided",
+				"recipient_completed":                       "recipient_signed",
+			},
+		}},
 	}
 	adapters := map[string]providers.Adapter{}
 	for _, c := range cfgs {
@@ -42,7 +58,7 @@ func TestCountersignAdaptersAcceptSandboxCallbacks(t *testing.T) {
 		if err != nil {
 			t.Fatalf("adapter %s: %v", c.Kind, err)
 		}
-		adapters[c.Kind] = a
+		adapters[a.Kind()] = a
 	}
 	var (
 		mu       sync.Mutex

@@ -22,6 +22,7 @@ var testSecrets = Secrets{
 	DropboxAPIKey:      "324e3b0840f065eb51f3fd63231d0d33daa35d4ed10d27718839e81737065782",
 	AdobeClientID:      "adobe-client-1",
 	ESignAnyWhereToken: "esaw-token-1",
+	PandaDocKey:        "pandadoc-test-key",
 }
 
 // delivery is one request the fake ingress authenticated.
@@ -186,6 +187,32 @@ func authenticate(r *http.Request, body []byte) (delivery, bool) {
 			return d, fill(&d, p.Agreement.ID, p.Event, p.Participant)
 		}
 		return d, false
+	case KindPandaDoc:
+		var events []struct {
+			Event string `json:"event"`
+			Data  struct {
+				ID       string `json:"id"`
+				Status   string `json:"status"`
+				ActionBy *struct {
+					Email string `json:"email"`
+				} `json:"action_by"`
+			} `json:"data"`
+		}
+		ok := r.URL.Query().Get("signature") == SignPandaDoc(testSecrets.PandaDocKey, body)
+		if !ok || json.Unmarshal(body, &events) != nil || len(events) == 0 {
+			return d, false
+		}
+		// A batch reports an earlier happening first: the last event is
+		// the one this delivery is for.
+		last := events[len(events)-1]
+		name, rcp := last.Data.Status, ""
+		if last.Event == "recipient_completed" {
+			name = last.Event
+		}
+		if last.Data.ActionBy != nil {
+			rcp = last.Data.ActionBy.Email
+		}
+		return d, fill(&d, last.Data.ID, name, rcp)
 	case KindESignAnyWhere:
 		q := r.URL.Query()
 		return d, q.Get("token") == testSecrets.ESignAnyWhereToken && fill(&d, q.Get("envelope"), q.Get("action"), q.Get("recipient"))

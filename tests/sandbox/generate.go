@@ -97,7 +97,7 @@ func lifecycle(rng *rand.Rand, kind string, nr int, start time.Time) []Step {
 			// Connect reports the decliner and the envelope separately.
 			add(envelope.TypeRecipientDeclined, d)
 			add(envelope.TypeDeclined, -1)
-		case KindStandardWebhooks:
+		case KindStandardWebhooks, KindPandaDoc:
 			// document.declined has no recipient-level meaning in
 			// countersign's mapping: the decliner is not reported.
 			add(envelope.TypeDeclined, -1)
@@ -110,7 +110,12 @@ func lifecycle(rng *rand.Rand, kind string, nr int, start time.Time) []Step {
 		add(envelope.TypeVoided, -1)
 	case p < shareCompleted+shareDeclined+shareVoided+shareExpired:
 		progress()
-		add(envelope.TypeExpired, -1)
+		if kind == KindPandaDoc {
+			// PandaDoc has no expired status: an expired document is voided.
+			add(envelope.TypeVoided, -1)
+		} else {
+			add(envelope.TypeExpired, -1)
+		}
 	default:
 		progress()
 	}
@@ -118,8 +123,9 @@ func lifecycle(rng *rand.Rand, kind string, nr int, start time.Time) []Step {
 }
 
 // hasBounce reports whether kind sends a callback when a recipient's email
-// bounces (eSignAnyWhere does not, so bounces are not generated for it).
-func hasBounce(kind string) bool { return kind != KindESignAnyWhere }
+// bounces (eSignAnyWhere and PandaDoc do not, so bounces are not generated
+// for them).
+func hasBounce(kind string) bool { return kind != KindESignAnyWhere && kind != KindPandaDoc }
 
 const (
 	hexDigits = "0123456789abcdef"
@@ -149,6 +155,8 @@ func envelopeID(rng *rand.Rand, kind string) string {
 		return randString(rng, hexDigits, 40)
 	case KindAdobeSign:
 		return "CBJCHBCAABAA" + randString(rng, b64url, 32)
+	case KindPandaDoc:
+		return randString(rng, alnum, 22)
 	default:
 		switch rng.Intn(8) {
 		case 0:

@@ -19,6 +19,7 @@ func TestGenerateIDFormats(t *testing.T) {
 		KindDropboxSign:      regexp.MustCompile(`^[0-9a-f]{40}$`),
 		KindAdobeSign:        regexp.MustCompile(`^CBJCHBCAABAA[A-Za-z0-9_-]{32}$`),
 		KindStandardWebhooks: regexp.MustCompile(`^\S+$`),
+		KindPandaDoc:         regexp.MustCompile(`^[A-Za-z0-9]{22}$`),
 	}
 	envs := Generate(rand.New(rand.NewSource(11)), 300, nil, "acme")
 	encoded, seen := 0, map[string]bool{}
@@ -160,7 +161,7 @@ func TestRegisterRejectsUnknownKind(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Register([]*Envelope{{Provider: "pandadoc", ID: "x"}}); !errors.Is(err, ErrUnknownKind) {
+	if err := s.Register([]*Envelope{{Provider: "signnow", ID: "x"}}); !errors.Is(err, ErrUnknownKind) {
 		t.Fatalf("Register = %v, want ErrUnknownKind", err)
 	}
 }

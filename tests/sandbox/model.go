@@ -15,10 +15,14 @@ const (
 	KindDropboxSign      = "dropboxsign"
 	KindAdobeSign        = "adobesign"
 	KindESignAnyWhere    = "esignanywhere"
+	// KindPandaDoc is PandaDoc, which countersign has no built-in adapter
+	// for: it is configured as a generic HMAC provider (kind hmac) named
+	// pandadoc, and the sandbox plays it under that name.
+	KindPandaDoc = "pandadoc"
 )
 
 // Kinds lists every provider kind the sandbox plays.
-var Kinds = []string{KindStandardWebhooks, KindDocuSign, KindDropboxSign, KindAdobeSign, KindESignAnyWhere}
+var Kinds = []string{KindStandardWebhooks, KindDocuSign, KindDropboxSign, KindAdobeSign, KindESignAnyWhere, KindPandaDoc}
 
 func validKind(kind string) bool {
 	for _, k := range Kinds {

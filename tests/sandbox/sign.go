@@ -58,3 +58,11 @@ func DropboxEventHash(apiKey, eventTime, eventType string) string {
 	mac.Write([]byte(eventTime + eventType))
 	return hex.EncodeToString(mac.Sum(nil))
 }
+
+// SignPandaDoc returns PandaDoc's signature query parameter for body:
+// lowercase hex HMAC-SHA256 of the raw body keyed with the shared key.
+func SignPandaDoc(key string, body []byte) string {
+	mac := hmac.New(sha256.New, []byte(key))
+	mac.Write(body)
+	return hex.EncodeToString(mac.Sum(nil))
+}

@@ -54,6 +54,7 @@ func parseFlags() (sandbox.Config, options, error) {
 	flag.StringVar(&c.Secrets.DropboxAPIKey, "dropbox-key", "324e3b0840f065eb51f3fd63231d0d33daa35d4ed10d27718839e81737065782", "Dropbox Sign API key (dev default)")
 	flag.StringVar(&c.Secrets.AdobeClientID, "adobe-client", "adobe-client-1", "Adobe Sign client id (dev default)")
 	flag.StringVar(&c.Secrets.ESignAnyWhereToken, "esaw-token", "esaw-token-1", "eSignAnyWhere callback token (dev default)")
+	flag.StringVar(&c.Secrets.PandaDocKey, "pandadoc-key", "pandadoc-dev-shared-key", "PandaDoc shared key of the hmac provider named pandadoc (dev default)")
 	flag.IntVar(&o.n, "n", 100, "envelopes to generate")
 	flag.StringVar(&o.kinds, "kinds", strings.Join(sandbox.Kinds, ","), "provider kinds, comma separated")
 	flag.Int64Var(&c.Seed, "seed", 1, "random seed (same seed, same envelopes and faults)")
