@@ -29,7 +29,7 @@ const Tenant = "acme"
 type Options struct {
 	// Binary is the built countersign all-in-one. Required.
 	Binary string
-	// Envelopes is how many envelopes are generated, spread over the five
+	// Envelopes is how many envelopes are generated, spread over the six
 	// providers [200].
 	Envelopes int
 	// Seed makes envelopes and faults reproducible [1].

@@ -1,6 +1,7 @@
 // Command demo is `go tool task demo`: it starts the countersign
 // all-in-one binary on free loopback ports with a generated config, plays
-// all five providers against it from the sandbox — duplicates, reordering,
+// all six providers (PandaDoc as a generic hmac provider) against it from
+// the sandbox — duplicates, reordering,
 // redeliveries, forgeries and a few dropped callbacks — while serving the
 // providers' APIs to it, waits for convergence and prints a convergence
 // report. It exits 1 when envelopes did not converge, a forgery was
@@ -26,7 +27,7 @@ func main() { os.Exit(run()) }
 func run() int {
 	var o demo.Options
 	flag.StringVar(&o.Binary, "binary", "bin/countersign", "the countersign all-in-one binary")
-	flag.IntVar(&o.Envelopes, "envelopes", 200, "envelopes to generate, spread over the five providers")
+	flag.IntVar(&o.Envelopes, "envelopes", 200, "envelopes to generate, spread over the six providers")
 	flag.Int64Var(&o.Seed, "seed", 1, "random seed (same seed, same envelopes and faults)")
 	flag.Float64Var(&o.DropPct, "drop", 0.03, "share of callbacks the providers lose")
 	flag.Float64Var(&o.DuplicatePct, "dup", 0.15, "share of callbacks delivered twice")
