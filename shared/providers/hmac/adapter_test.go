@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -253,4 +254,22 @@ func FuzzBoldSign(f *testing.F) {
 
 func fuzzPreset(f *testing.F, name string) {
 	providertest.Fuzz(f, preset(f, name), providertest.Load(f, filepath.Join("testdata", name, "*.json"))...)
+}
+
+// TestParseGoesThroughTheEdgeLimits: ids from a body go through the same
+// limits as every adapter's (providers.NewEvent): too long or not UTF-8
+// is malformed, never passed on to become a subject.
+func TestParseGoesThroughTheEdgeLimits(t *testing.T) {
+	a := preset(t, "esignly")
+	for name, id := range map[string]string{"long": strings.Repeat("x", 5000), "not utf-8": "ESL-\xff", "an escaped newline": `ESL-1\n`} {
+		// Written by hand: encoding/json would rewrite the bad byte.
+		body := []byte(`{"event":"document.sent","document":{"id":"` + id + `","updated_at":"2026-11-22T07:00:00Z"}}`)
+		_, err := a.Parse("acme", &providers.Request{Method: http.MethodPost, Header: http.Header{}, Body: body})
+		if !errors.Is(err, providers.ErrMalformed) {
+			t.Errorf("%s envelope id: Parse = %v, want ErrMalformed", name, err)
+		}
+		if err != nil && strings.Contains(err.Error(), "xxxxxxxx") {
+			t.Errorf("%s envelope id: the error quotes the body: %.80s", name, err)
+		}
+	}
 }

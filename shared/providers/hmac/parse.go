@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/countersign/countersign/shared/envelope"
 	"github.com/countersign/countersign/shared/providers"
@@ -56,11 +56,16 @@ func (a *Adapter) Parse(tenant string, req *providers.Request) ([]envelope.Event
 
 // events decodes body and returns the event objects at events.path.
 func (a *Adapter) events(body []byte) ([]any, error) {
+	if !utf8.Valid(body) {
+		// JSON decoding would turn bad bytes into U+FFFD, so two different
+		// ids could become one envelope.
+		return nil, fmt.Errorf("%w: body: not valid UTF-8", providers.ErrMalformed)
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var doc any
 	if err := dec.Decode(&doc); err != nil {
-		return nil, fmt.Errorf("%w: body is not JSON: %v", providers.ErrMalformed, err)
+		return nil, fmt.Errorf("%w: body is not JSON: %s", providers.ErrMalformed, providers.Reason(err))
 	}
 	if dec.More() {
 		return nil, fmt.Errorf("%w: body holds more than one JSON value", providers.ErrMalformed)
@@ -120,12 +125,12 @@ func (a *Adapter) occurredAt(obj any) (time.Time, error) {
 // form, so the ledger could not record them.
 const maxUnix = 253402300799
 
-// parseTimestamp reads unix seconds (digits only) or an RFC 3339 time.
+// parseTimestamp reads unix seconds (digits only, as providers.UnixSeconds
+// takes them) or an RFC 3339 time.
 func parseTimestamp(s string) (time.Time, error) {
-	s = strings.TrimSpace(s)
 	if s != "" && strings.Trim(s, "0123456789") == "" {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n > maxUnix {
+		n, ok := providers.UnixSeconds(s)
+		if !ok || n > maxUnix {
 			return time.Time{}, fmt.Errorf("%w: bad unix timestamp", providers.ErrMalformed)
 		}
 		return time.Unix(n, 0).UTC(), nil
