@@ -5,10 +5,14 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/countersign/countersign/shared/config"
+	"github.com/countersign/countersign/tests/sandbox"
 )
 
 func TestProcLifecycle(t *testing.T) {
@@ -174,6 +178,29 @@ func TestEnvelopePath(t *testing.T) {
 	} {
 		if got := EnvelopePath("acme", c.id); got != c.want {
 			t.Errorf("EnvelopePath(%q) = %q, want %q", c.id, got, c.want)
+		}
+	}
+}
+
+// TestConfigLoads: the suite's config passes countersign's own loader and
+// names a provider for every kind the sandbox plays (PandaDoc as a
+// generic hmac provider), so no callback of the run meets a 404.
+func TestConfigLoads(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "countersign.yaml")
+	if err := os.WriteFile(path, []byte(Config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := config.Load(path)
+	if err != nil {
+		t.Fatalf("config does not load: %v", err)
+	}
+	tn, ok := f.Tenant(Tenant)
+	if !ok {
+		t.Fatalf("no tenant %s", Tenant)
+	}
+	for _, k := range sandbox.Kinds {
+		if _, ok := tn.Provider(k); !ok {
+			t.Errorf("no provider %s for the sandbox's callbacks", k)
 		}
 	}
 }
