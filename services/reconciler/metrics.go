@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/countersign/countersign/shared/providers/apiclient"
 )
 
 // metrics are the reconciler's Prometheus series, labelled by tenant and
@@ -14,8 +16,10 @@ type metrics struct {
 	drift     *prometheus.CounterVec
 	published *prometheus.CounterVec
 	apiErrors *prometheus.CounterVec
-	lag       *prometheus.GaugeVec
-	incident  *prometheus.GaugeVec
+	// authFailures is apiclient.AuthFailures, shared with the verifier.
+	authFailures *prometheus.CounterVec
+	lag          *prometheus.GaugeVec
+	incident     *prometheus.GaugeVec
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -54,6 +58,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("reconciler: metrics: %w", err)
 		}
+	}
+	var err error
+	if m.authFailures, err = apiclient.AuthFailures(reg); err != nil {
+		return nil, fmt.Errorf("reconciler: metrics: %w", err)
 	}
 	return m, nil
 }

@@ -165,6 +165,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 			setDefault(&tg.sched.StaleAfter, config.DefaultReconcileStaleAfter)
 			s.targets[t.ID+"/"+p.Kind] = tg
 			m.incident.WithLabelValues(t.ID, p.Kind).Set(0)
+			m.authFailures.WithLabelValues("reconciler", t.ID, p.Kind)
 		}
 	}
 	return s, nil

@@ -56,6 +56,10 @@ func (s *Service) poll(ctx context.Context, tg *target, since time.Time, wait bo
 	if err != nil {
 		outcome = "error"
 	}
+	if s.providerAuth(ctx, tg, err) {
+		// Polling faster cannot cure a refused token: no incident mode.
+		apiFailed = false
+	}
 	s.metrics.polls.WithLabelValues(tg.tenant, tg.kind, outcome).Inc()
 	s.observe(ctx, tg, apiFailed)
 	return res, err

@@ -33,6 +33,9 @@ const (
 	outcomeNotFound = "not_found"
 	// outcomeError: the API could not be asked (retried with backoff).
 	outcomeError = "error"
+	// outcomeAuth: the API refused countersign's credentials (DLQ at once,
+	// class provider_auth).
+	outcomeAuth = "auth"
 	// outcomeNoAPI: the event asks for confirmation but the provider has
 	// no api: section; it is published as parsed.
 	outcomeNoAPI = "no_api"
@@ -45,6 +48,8 @@ type confirmer struct {
 	clients  atomic.Pointer[map[string]providers.StatusClient]
 	opts     apiclient.Options
 	outcomes *prometheus.CounterVec
+	// authFailures counts the API's 401/403 answers (nil: not counted).
+	authFailures *prometheus.CounterVec
 }
 
 // newConfirmer builds a StatusClient for every provider of f with an api:
@@ -56,6 +61,15 @@ func newConfirmer(f *config.File, o apiclient.Options, reg prometheus.Registerer
 	}
 	c := newConfirmerWith(cs)
 	c.opts = o
+	if c.authFailures, err = apiclient.AuthFailures(reg); err != nil {
+		return nil, fmt.Errorf("verifier: metrics: %w", err)
+	}
+	// Export a zero for every provider with an API, so the alert's series
+	// exist before the first failure.
+	for key := range cs {
+		tenant, kind, _ := strings.Cut(key, "/")
+		c.authFailures.WithLabelValues("verifier", tenant, kind)
+	}
 	if err := reg.Register(c.outcomes); err != nil {
 		return nil, fmt.Errorf("verifier: metrics: %w", err)
 	}
@@ -136,6 +150,14 @@ func (c *confirmer) confirm(ctx context.Context, tenant string, a providers.Adap
 			case errors.Is(err, providers.ErrNotFound):
 				c.outcomes.WithLabelValues(kind, outcomeNotFound).Inc()
 				return nil, bus.Permanent(fmt.Errorf("envelope deleted at provider: %w", err))
+			case isAuth(err):
+				code, _ := apiclient.AuthStatus(err)
+				c.outcomes.WithLabelValues(kind, outcomeAuth).Inc()
+				if c.authFailures != nil {
+					c.authFailures.WithLabelValues("verifier", tenant, kind).Inc()
+				}
+				return nil, bus.ProviderAuth(fmt.Errorf("provider %s API refused the credentials of tenant %s (HTTP %d; rotate or fix api.token, reload, then replay): confirm envelope %s: %w",
+					kind, tenant, code, ev.EnvelopeID, err))
 			case err != nil:
 				c.outcomes.WithLabelValues(kind, outcomeError).Inc()
 				return nil, fmt.Errorf("confirm %s envelope %s: %w", kind, ev.EnvelopeID, err)
@@ -210,4 +232,11 @@ func sameRecipient(a, b envelope.RecipientRef) bool {
 		return a.ID == b.ID
 	}
 	return a.Email != "" && strings.EqualFold(a.Email, b.Email)
+}
+
+// isAuth reports whether err is the provider API refusing countersign's
+// credentials (apiclient.AuthStatus).
+func isAuth(err error) bool {
+	_, ok := apiclient.AuthStatus(err)
+	return ok
 }
