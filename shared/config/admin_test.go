@@ -99,3 +99,15 @@ tenants:
 		}
 	}
 }
+
+func TestStreamsEncryptionKey(t *testing.T) {
+	t.Setenv("CS_STORE_KEY", "0123456789abcdef0123")
+	f, err := Parse("c.yaml", []byte("admin: {tokens: [t]}\nstreams: {encryption_key: \"env:CS_STORE_KEY\"}\n"))
+	if err != nil || f.Streams.EncryptionKey.Value() != "0123456789abcdef0123" {
+		t.Fatalf("Parse: %v", err)
+	}
+	_, err = Parse("c.yaml", []byte("admin: {tokens: [t]}\nstreams: {encryption_key: short}\n"))
+	if err == nil || !strings.Contains(err.Error(), "streams.encryption_key: too short: at least 16 characters") || strings.Contains(err.Error(), "short:") && strings.Contains(err.Error(), `"short"`) {
+		t.Fatalf("short key: %v", err)
+	}
+}

@@ -57,6 +57,9 @@ type Streams struct {
 	// SyncAlways makes the embedded server fsync every write (slower; the
 	// default syncs every 2 minutes and relies on replicas/the OS).
 	SyncAlways bool `yaml:"sync_always"`
+	// EncryptionKey, when set, makes the embedded server encrypt its
+	// JetStream store at rest (a secret: "env:COUNTERSIGN_STORE_KEY").
+	EncryptionKey Secret `yaml:"encryption_key"`
 }
 
 // Tenant is one tenant: its providers and policies.

@@ -35,3 +35,7 @@ func (v *validator) rotated(path, field string, one Secret, many []Secret, kind 
 		}
 	}
 }
+
+// minStoreKey is the shortest streams.encryption_key accepted: the server
+// derives its cipher key from it, so it must carry enough entropy.
+const minStoreKey = 16

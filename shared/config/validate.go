@@ -104,6 +104,9 @@ func (v *validator) streams(s *Streams) {
 	if s.MaxDeliver < 1 {
 		v.add("streams.max_deliver", "must be at least 1 (poison messages must reach the DLQ)")
 	}
+	if !s.EncryptionKey.IsZero() && len(s.EncryptionKey.Value()) < minStoreKey {
+		v.add("streams.encryption_key", "too short%s: at least %d characters (e.g. openssl rand -base64 32)", from(s.EncryptionKey), minStoreKey)
+	}
 	v.nonNegative("streams.raw_max_age", float64(s.RawMaxAge))
 	v.nonNegative("streams.dlq_max_age", float64(s.DLQMaxAge))
 	v.nonNegative("streams.ledger_max_age", float64(s.LedgerMaxAge))

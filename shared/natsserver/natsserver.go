@@ -24,6 +24,10 @@ type Options struct {
 	StoreDir string
 	// SyncAlways fsyncs every write (slower, survives power loss alone).
 	SyncAlways bool
+	// EncryptionKey, when set, encrypts the JetStream store at rest
+	// (ChaCha20-Poly1305; streams.encryption_key). The same key is needed
+	// to open the store again: without it the data is lost.
+	EncryptionKey string
 	// ServerName names the server (cluster members need distinct names).
 	ServerName string
 	// Cluster, when set, joins a cluster: ClusterListen is this node's
@@ -57,6 +61,10 @@ func Start(o Options) (*server.Server, error) {
 	}
 	if o.SyncAlways {
 		opts.SyncAlways = true
+	}
+	if o.EncryptionKey != "" {
+		opts.JetStreamKey = o.EncryptionKey
+		opts.JetStreamCipher = server.ChaCha
 	}
 	if o.ClusterListen != "" {
 		chost, cport, err := splitHostPort(o.ClusterListen)

@@ -127,10 +127,11 @@ func Start(ctx context.Context, name string, s cli.Settings, opts Options, logOu
 			return nil, errors.New("--nats-url (COUNTERSIGN_NATS_URL) is required for a standalone service")
 		}
 		srv, err := natsserver.Start(natsserver.Options{
-			Listen:     s.NATSListen,
-			StoreDir:   filepath.Join(s.DataDir, "nats"),
-			SyncAlways: file.Streams.SyncAlways,
-			ServerName: "countersign",
+			Listen:        s.NATSListen,
+			StoreDir:      filepath.Join(s.DataDir, "nats"),
+			SyncAlways:    file.Streams.SyncAlways,
+			EncryptionKey: file.Streams.EncryptionKey.Value(),
+			ServerName:    "countersign",
 		})
 		if err != nil {
 			return nil, err
@@ -138,6 +139,9 @@ func Start(ctx context.Context, name string, s cli.Settings, opts Options, logOu
 		env.Embedded = srv
 		env.closers = append(env.closers, func() { srv.Shutdown(); srv.WaitForShutdown() })
 		url = srv.ClientURL()
+	}
+	if s.NATSURL != "" && !file.Streams.EncryptionKey.IsZero() {
+		logger.Warn("streams.encryption_key applies to the embedded NATS server only; encrypt the external server's store in its own config (jetstream.key)")
 	}
 	nc, closeNC, err := Connect(url, name)
 	if err != nil {
