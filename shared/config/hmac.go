@@ -26,18 +26,23 @@ type HMAC struct {
 	Types map[string]string `yaml:"types"`
 }
 
-// HMACSignature is `signature: {from, encoding, prefix, algorithm}`.
+// HMACSignature is `signature: {from, encoding, prefix, algorithm}`, and
+// param (README's addition): the key of the signature among key=value
+// pairs at from, as in "t=…, s0=…".
 type HMACSignature struct {
 	From      string `yaml:"from"`
 	Encoding  string `yaml:"encoding"`
 	Prefix    string `yaml:"prefix"`
 	Algorithm string `yaml:"algorithm"`
+	Param     string `yaml:"param"`
 }
 
-// HMACTimestamp is `timestamp: {from, tolerance}`.
+// HMACTimestamp is `timestamp: {from, tolerance}`, and param as for the
+// signature.
 type HMACTimestamp struct {
 	From      string   `yaml:"from"`
 	Tolerance Duration `yaml:"tolerance"`
+	Param     string   `yaml:"param"`
 }
 
 // HMACEvents is `events: {path, type, envelope_id, occurred_at, status,
@@ -69,10 +74,10 @@ func (p *Provider) HMACSpec() hmac.Spec {
 		s.Secrets = append(s.Secrets, sec.Value())
 	}
 	if sig := p.Signature; sig != nil {
-		s.Signature = hmac.SignatureSpec{From: sig.From, Encoding: sig.Encoding, Prefix: sig.Prefix, Algorithm: sig.Algorithm}
+		s.Signature = hmac.SignatureSpec{From: sig.From, Encoding: sig.Encoding, Prefix: sig.Prefix, Algorithm: sig.Algorithm, Param: sig.Param}
 	}
 	if ts := p.Timestamp; ts != nil {
-		s.Timestamp = &hmac.TimestampSpec{From: ts.From, Tolerance: ts.Tolerance.D()}
+		s.Timestamp = &hmac.TimestampSpec{From: ts.From, Tolerance: ts.Tolerance.D(), Param: ts.Param}
 	}
 	if ev := p.Events; ev != nil {
 		s.Events = hmac.EventsSpec{

@@ -51,12 +51,14 @@ func (a *Adapter) Kind() string { return a.c.name }
 // Errors wrap providers.ErrUnauthenticated.
 func (a *Adapter) Authenticate(req *providers.Request, now time.Time) error {
 	c := a.c
+	tsText := ""
 	if c.ts != nil {
 		vs := c.ts.values(req)
 		if len(vs) == 0 || vs[0] == "" {
 			return fmt.Errorf("%w: missing timestamp", providers.ErrUnauthenticated)
 		}
-		ts, err := parseTimestamp(vs[0])
+		tsText = vs[0]
+		ts, err := parseTimestamp(tsText)
 		if err != nil {
 			return fmt.Errorf("%w: timestamp is not unix seconds or RFC 3339", providers.ErrUnauthenticated)
 		}
@@ -73,7 +75,7 @@ func (a *Adapter) Authenticate(req *providers.Request, now time.Time) error {
 	if len(candidates) == 0 {
 		return fmt.Errorf("%w: missing or undecodable signature", providers.ErrUnauthenticated)
 	}
-	content, ok := c.signed.content(req.Header, req.Body)
+	content, ok := c.signed.content(req.Header, req.Body, tsText)
 	if !ok {
 		return fmt.Errorf("%w: a signed header is missing", providers.ErrUnauthenticated)
 	}
@@ -126,15 +128,16 @@ func decodeBase64(s string) ([]byte, error) {
 
 // Sign returns the signature value (prefix included) a sender configured
 // as s would put on a request with header h and body, under its first
-// secret: for tests, the sandbox and the README's vectors. It returns an
-// error wrapping ErrBadSpec when s is invalid, and one when a header the
-// signed content names is missing from h.
-func Sign(s Spec, h http.Header, body []byte) (string, error) {
+// secret, ts standing for {timestamp}: for tests and the README's vectors.
+// With signature.param set it is that pair's value. It returns
+// an error wrapping ErrBadSpec when s is invalid, and one when a header
+// the signed content names is missing from h.
+func Sign(s Spec, h http.Header, body []byte, ts string) (string, error) {
 	a, err := New(s)
 	if err != nil {
 		return "", err
 	}
-	content, ok := a.c.signed.content(h, body)
+	content, ok := a.c.signed.content(h, body, ts)
 	if !ok {
 		return "", fmt.Errorf("hmac: sign: a header of %q is missing", cmpOr(s.Signed, DefaultSigned))
 	}

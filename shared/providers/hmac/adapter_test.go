@@ -66,7 +66,6 @@ func TestSignVectors(t *testing.T) {
 	pdBody := `[{"event":"document_state_changed","data":{"id":"msFYActMfJHqNTKH8YSvF1","name":"Sample","status":"document.completed","date_created":"2026-11-20T10:00:00.000000Z","date_modified":"2026-11-22T07:03:00.123456Z"}},{"event":"recipient_completed","data":{"id":"msFYActMfJHqNTKH8YSvF1","status":"document.completed","date_modified":"2026-11-22T07:02:59.000000Z","action_by":{"email":"signer@acme.example"}}}]`
 	esBody := `{"event":"document.completed","event_id":"evt_01JD3M2Q","document":{"id":"ESL-1001","updated_at":"2026-11-22T07:03:00Z"},"signer":{"email":"cfo@acme.example"}}`
 	bsBody := `{"event":{"id":"4a6c1b3e-evt","eventType":"Completed","created":1795330990},"data":{"object":"document","documentId":"9f8e7d6c-doc","status":"Completed"}}`
-	bsHeader := http.Header{"X-Boldsign-Timestamp": {"1795331000"}}
 	other := func(alg, enc string) hmac.Spec {
 		return hmac.Spec{Name: "other", Secrets: []string{"k1"}, Signature: hmac.SignatureSpec{From: "header:X-Sig", Algorithm: alg, Encoding: enc},
 			Events: hmac.EventsSpec{Type: "/t", EnvelopeID: "/id", OccurredAt: "/at"}, Types: map[string]string{"x": "sent"}}
@@ -80,14 +79,14 @@ func TestSignVectors(t *testing.T) {
 	}{
 		{"pandadoc", ps["pandadoc"], nil, pdBody, "10b3c580a1adf8b3c27525d4aa2f2ffe2daca4149aa5bf05910fe4a1d2b13304"},
 		{"esignly", ps["esignly"], nil, esBody, "sha256=1cd18679160d95b1a99c92e3aaab814b18bff3a7c48e9e2ee4c9df6d422b8a4d"},
-		{"boldsign", ps["boldsign"], bsHeader, bsBody, "a9a17c5de02a0974d44e3f87f749363468eb24c45ef6315cf4bd39e96dd97b18"},
+		{"boldsign", ps["boldsign"], nil, bsBody, "a9a17c5de02a0974d44e3f87f749363468eb24c45ef6315cf4bd39e96dd97b18"},
 		{"sha1 base64", other("sha1", "base64"), nil, `{"a":1}`, "shSMg3EoB/7ppUska2NH2lgELUU="},
 		{"sha512 hex", other("sha512", "hex"), nil, `{"a":1}`, "ad3752da0e0506946c3ad9cf2168e8de3a76ae460fde9ecf8ea1b67fcd3221537bc9321b8e5f8f3058895381b647e741973622ba8b7ba3d29b52cfa5d7898433"},
 		{"sha512 base64", other("sha512", "base64"), nil, `{"a":1}`, "rTdS2g4FBpRsOtnPIWjo3jp2rkYP3p7PjqG2f80yIVN7yTIbjl+PMFiJU4G2R+dBlzYiuot7o9KbUs+l14mEMw=="},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := hmac.Sign(tt.spec, tt.header, []byte(tt.body))
+			got, err := hmac.Sign(tt.spec, tt.header, []byte(tt.body), "1795331000")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -104,9 +103,13 @@ func TestSignVectors(t *testing.T) {
 				req.Header[k] = v
 			}
 			l, _ := hmac.ParseLocation(tt.spec.Signature.From)
-			if l.Query {
+			switch {
+			case tt.spec.Signature.Param != "":
+				// BoldSign: the timestamp and the signature share a header.
+				req.Header.Set(l.Name, "t=1795331000, "+tt.spec.Signature.Param+"="+got)
+			case l.Query:
 				req.Query.Set(l.Name, got)
-			} else {
+			default:
 				req.Header.Set(l.Name, got)
 			}
 			if err := a.Authenticate(req, time.Unix(1795331000, 0)); err != nil {
@@ -114,7 +117,9 @@ func TestSignVectors(t *testing.T) {
 			}
 		})
 	}
-	if _, err := hmac.Sign(ps["boldsign"], http.Header{}, []byte(bsBody)); err == nil {
+	timed := ps["esignly"]
+	timed.Signed = "{header:X-Ts}.{body}"
+	if _, err := hmac.Sign(timed, http.Header{}, []byte(bsBody), ""); err == nil {
 		t.Error("Sign without the signed header succeeded")
 	}
 }
@@ -132,7 +137,7 @@ func TestAuthenticate(t *testing.T) {
 	now := time.Date(2026, 11, 22, 7, 0, 0, 0, time.UTC)
 	tsHeader := func(v string) http.Header { return http.Header{"X-Ts": {v}} }
 	sign := func(s hmac.Spec, h http.Header) string {
-		sig, err := hmac.Sign(s, h, body)
+		sig, err := hmac.Sign(s, h, body, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -248,7 +253,7 @@ func FuzzESignly(f *testing.F) {
 }
 
 func FuzzBoldSign(f *testing.F) {
-	f.Add("POST", "X-BoldSign-Timestamp: 1\nX-BoldSign-Signature: zz", "", []byte(`{"event":{"eventType":"Completed","created":-1},"data":{"documentId":"x"}}`), int64(1))
+	f.Add("POST", "X-BoldSign-Signature: t=1, s0=zz,s0=,=x,,t=\nX-BoldSign-Signature: t=99999999999999999999", "", []byte(`{"event":{"eventType":"Completed","created":-1},"data":{"documentId":"x"}}`), int64(1))
 	fuzzPreset(f, "boldsign")
 }
 

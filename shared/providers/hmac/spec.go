@@ -59,6 +59,10 @@ type SignatureSpec struct {
 	Prefix string
 	// Algorithm is sha256 (default), sha1 or sha512.
 	Algorithm string
+	// Param, when set, reads the value at From as comma-separated
+	// key=value pairs ("t=1700000000, s0=ab12…") and takes the signature
+	// from every pair with this key (README's addition to CONTRACT.md).
+	Param string
 }
 
 // TimestampSpec says where the sender's timestamp is and how far it may be
@@ -66,6 +70,9 @@ type SignatureSpec struct {
 type TimestampSpec struct {
 	From      string
 	Tolerance time.Duration
+	// Param, when set, takes the timestamp from the key=value pair with
+	// this key at From, as SignatureSpec.Param does.
+	Param string
 }
 
 // EventsSpec holds the JSON pointers (RFC 6901) that find events in a body.
@@ -104,10 +111,12 @@ func mappable() []string {
 	return out
 }
 
-// location is where a value travels: a header or a query parameter.
+// location is where a value travels: a header or a query parameter, and
+// optionally one key of the key=value pairs found there.
 type location struct {
 	query bool
 	name  string
+	param string
 }
 
 func parseLocation(s string) (location, error) {
@@ -128,10 +137,27 @@ func parseLocation(s string) (location, error) {
 }
 
 func (l location) values(req *providers.Request) []string {
+	vs := req.Header.Values(l.name)
 	if l.query {
-		return req.Query[l.name]
+		vs = req.Query[l.name]
 	}
-	return req.Header.Values(l.name)
+	if l.param == "" {
+		return vs
+	}
+	var out []string
+	for _, v := range vs {
+		for _, pair := range strings.Split(v, ",") {
+			if k, val, ok := strings.Cut(strings.TrimSpace(pair), "="); ok && k == l.param {
+				out = append(out, val)
+			}
+		}
+	}
+	return out
+}
+
+// validParam reports whether s can be a key of key=value pairs.
+func validParam(s string) bool {
+	return s != "" && !strings.ContainsAny(s, "=, \t")
 }
 
 // compiled is a checked Spec, ready to authenticate and parse.
@@ -193,6 +219,13 @@ func compile(s Spec) (*compiled, []*Problem) {
 	} else {
 		c.sig = l
 	}
+	if sig.Param != "" {
+		if validParam(sig.Param) {
+			c.sig.param = sig.Param
+		} else {
+			add("signature.param", "%q cannot be a key of key=value pairs", sig.Param)
+		}
+	}
 	switch cmpOr(sig.Encoding, DefaultEncoding) {
 	case "hex":
 		c.decode = decodeHex
@@ -212,6 +245,9 @@ func compile(s Spec) (*compiled, []*Problem) {
 		add("signed", "%v", err)
 	} else {
 		c.signed = t
+		if t.usesTimestamp() && s.Timestamp == nil {
+			add("signed", "{timestamp} needs timestamp.from: the sender's timestamp must be found and checked")
+		}
 	}
 
 	if ts := s.Timestamp; ts != nil {
@@ -221,6 +257,13 @@ func compile(s Spec) (*compiled, []*Problem) {
 			add("timestamp.from", "%v", err)
 		} else {
 			c.ts = &l
+		}
+		if ts.Param != "" {
+			if !validParam(ts.Param) {
+				add("timestamp.param", "%q cannot be a key of key=value pairs", ts.Param)
+			} else if c.ts != nil {
+				c.ts.param = ts.Param
+			}
 		}
 		switch {
 		case ts.Tolerance < 0:

@@ -7,16 +7,18 @@ import (
 )
 
 // A Template says which bytes are signed: literal text and placeholders,
-// "{body}" (the raw body, exactly once) and "{header:Name}" (a request
-// header's value), e.g. "{header:X-Timestamp}.{body}".
+// "{body}" (the raw body, exactly once), "{header:Name}" (a request
+// header's value) and "{timestamp}" (the timestamp as found at
+// timestamp.from), e.g. "{header:X-Timestamp}.{body}".
 type Template struct {
 	parts []part
 }
 
 type part struct {
-	literal string
-	header  string // canonical header name; "" with literal "" means the body
-	body    bool
+	literal   string
+	header    string // canonical header name
+	body      bool
+	timestamp bool
 }
 
 // ParseTemplate reads a signed-content template. It returns an error
@@ -48,6 +50,8 @@ func ParseTemplate(s string) (Template, error) {
 		case name == "body":
 			bodies++
 			t.parts = append(t.parts, part{body: true})
+		case name == "timestamp":
+			t.parts = append(t.parts, part{timestamp: true})
 		case strings.HasPrefix(name, "header:"):
 			h := strings.TrimPrefix(name, "header:")
 			if !validHeaderName(h) {
@@ -55,7 +59,7 @@ func ParseTemplate(s string) (Template, error) {
 			}
 			t.parts = append(t.parts, part{header: http.CanonicalHeaderKey(h)})
 		default:
-			return Template{}, fmt.Errorf("%w: %q: unknown placeholder {%s} (want {body} or {header:NAME})", ErrBadTemplate, s, name)
+			return Template{}, fmt.Errorf("%w: %q: unknown placeholder {%s} (want {body}, {header:NAME} or {timestamp})", ErrBadTemplate, s, name)
 		}
 		rest = rest[open+end+1:]
 	}
@@ -76,9 +80,20 @@ func (t Template) Headers() []string {
 	return out
 }
 
+// usesTimestamp reports whether the template has a {timestamp}.
+func (t Template) usesTimestamp() bool {
+	for _, p := range t.parts {
+		if p.timestamp {
+			return true
+		}
+	}
+	return false
+}
+
 // content returns the signed bytes for a request with header h and body,
-// and false when a header the template reads is missing.
-func (t Template) content(h http.Header, body []byte) ([]byte, bool) {
+// ts standing for {timestamp}, and false when a header the template reads
+// is missing.
+func (t Template) content(h http.Header, body []byte, ts string) ([]byte, bool) {
 	if len(t.parts) == 1 && t.parts[0].body {
 		return body, true
 	}
@@ -87,6 +102,8 @@ func (t Template) content(h http.Header, body []byte) ([]byte, bool) {
 		switch {
 		case p.body:
 			b = append(b, body...)
+		case p.timestamp:
+			b = append(b, ts...)
 		case p.header != "":
 			v := h.Get(p.header)
 			if v == "" {
