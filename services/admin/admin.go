@@ -96,6 +96,10 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	api := http.NewServeMux()
 	api.HandleFunc("GET /v1/tenants/{tenant}/envelopes/{id}", s.getEnvelope)
 	api.HandleFunc("GET /v1/tenants/{tenant}/envelopes/{id}/ledger", s.getLedger)
+	// For the ops console: search, reconciliation status, the token's role.
+	api.HandleFunc("GET /v1/tenants/{tenant}/envelopes", s.searchEnvelopes)
+	api.HandleFunc("GET /v1/tenants/{tenant}/reconcile", s.reconcileStatus)
+	api.HandleFunc("GET /v1/whoami", whoami)
 	api.Handle("GET /v1/audit", audit.NewReader(cfg.JS).Handler())
 	// Profiles for operators, behind an unrestricted admin token: they
 	// show every tenant's data in flight.
