@@ -160,9 +160,9 @@ async function showEnvelope(tenant, id) {
     el("h3", {}, "Recipients"),
     (env.recipients || []).length ? table(["id", "email", "state"], env.recipients.map((r) => [r.id || "–", r.email || "–", r.state])) : el("p", { class: "muted" }, "none known"),
     el("h3", {}, "Ledger"),
-    table(["seq", "type", "state", "recipient", "source", "occurred", "recorded", "hash", "check"],
+    table(["seq", "type", "state", "recipient", "source", "occurred", "recorded", "detail", "hash", "check"],
       ledger.entries.map((e, i) => [String(e.seq), e.type, e.state, e.recipient ? (e.recipient.email || e.recipient.id) : "–", e.source,
-        when(e.occurred_at), when(e.recorded_at), mono(e.hash, 16),
+        when(e.occurred_at), when(e.recorded_at), e.detail ? mono(detailText(e.detail), 40) : "–", mono(e.hash, 16),
         check.results[i].ok ? el("span", { class: "ok" }, "✓") : el("span", { class: "bad" }, "✗ " + check.results[i].reason)]),
       (i) => ({ class: check.results[i].ok ? "entry" : "entry broken" })),
     el("h3", {}, "Reminders and escalations"),
@@ -172,11 +172,13 @@ async function showEnvelope(tenant, id) {
   showExport(tenant, id);
 }
 
+function detailText(d) { return Object.entries(d).map(([k, v]) => k + ": " + (typeof v === "object" ? JSON.stringify(v) : v)).join(", "); }
+
 function notificationsOf(entries) {
   const rows = entries.filter((e) => e && notificationTypes.has(e.type));
   if (!rows.length) return el("p", { class: "muted", id: "notifications" }, "none in the ledger");
   return table(["seq", "type", "recipient", "occurred", "detail"], rows.map((e) => [String(e.seq), e.type,
-    e.recipient ? (e.recipient.email || e.recipient.id) : "–", when(e.occurred_at), mono(JSON.stringify(e.detail || {}))]));
+    e.recipient ? (e.recipient.email || e.recipient.id) : "–", when(e.occurred_at), mono(detailText(e.detail || {}))]));
 }
 
 async function showExport(tenant, id, run) {
