@@ -420,6 +420,12 @@ func TestConsoleInBrowser(t *testing.T) {
 		p.screenshot("reconcile")
 	})
 
+	t.Run("audit trail", func(t *testing.T) {
+		p.do("open", chromedp.Navigate(p.base+"#/audit"), chromedp.Click(chromedp.ID("auditShow")))
+		p.waitFor("the replay is recorded", `[...document.querySelectorAll("tr.audit")].some((r) => r.innerText.includes("ops") && r.innerText.includes("POST /v1/replay"))`)
+		p.screenshot("audit")
+	})
+
 	t.Run("notifier", func(t *testing.T) {
 		p.do("open", chromedp.Navigate(p.base+"#/notify"), chromedp.Click(chromedp.ID("notifyShow")))
 		p.waitFor("status or not available", `document.getElementById("notifyOut").innerText.length > 0`)

@@ -100,7 +100,7 @@ function route() {
     show("envelope");
     return showEnvelope(parts[1], parts.slice(2).join("/"));
   }
-  show(["envelopes", "dlq", "reconcile", "notify"].includes(view) ? view : "envelopes");
+  show(["envelopes", "dlq", "reconcile", "notify", "audit"].includes(view) ? view : "envelopes");
 }
 window.addEventListener("hashchange", route);
 
@@ -347,6 +347,26 @@ $("notifyResume").addEventListener("click", async () => {
     res.textContent = "Reminders of " + tenant + " resumed.";
   } catch (e) { res.className = "err"; res.textContent = e.notServed ? "not available: the notifier is not deployed on this server" : e.message; }
   showNotify();
+});
+
+// ---- audit trail --------------------------------------------------------
+
+$("auditForm").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const out = $("auditOut");
+  const q = new URLSearchParams({ limit: "200" });
+  if ($("auditTenant").value) q.set("tenant", $("auditTenant").value);
+  if ($("auditSince").value) q.set("since", $("auditSince").value);
+  try {
+    const r = await api("/v1/audit?" + q);
+    const rows = [...r.records].reverse(); // newest first
+    out.replaceChildren(el("p", { class: "muted" }, rows.length + " actions, newest first"),
+      table(["at", "token", "action", "path", "tenant", "status", "request"], rows.map((a) => [when(a.at), a.token, a.action, mono(a.path),
+        a.tenant || "–", String(a.status), a.request ? mono(JSON.stringify(a.request), 80) : (a.request_omitted || "–")]),
+        (i) => ({ class: "audit" })));
+  } catch (e) {
+    out.replaceChildren(e.notServed ? el("p", { class: "muted" }, "not available: this server keeps no audit trail") : errorLine(e));
+  }
 });
 
 // ---- start --------------------------------------------------------------
