@@ -23,7 +23,9 @@ import (
 func ctlConfig(apiURL string) string {
 	return fmt.Sprintf(`
 admin:
-  tokens: [%q]
+  tokens:
+    - %q
+    - {token: %q, name: acme-viewer, role: read, tenants: [acme]}
 tenants:
   - id: acme
     rate_limit: {rate: 100000, burst: 100000}
@@ -34,8 +36,11 @@ tenants:
         hmac_keys: [%q]
         api: {base_url: %q, token: %q, account_id: %q}
         reconcile: {interval: 1h, incident_interval: 30m}
-`, mesh.AdminToken, specSecret, docuSignKey, apiURL, docuSignToken, sandbox.DefaultDocuSignAcct)
+`, mesh.AdminToken, ctlReadToken, specSecret, docuSignKey, apiURL, docuSignToken, sandbox.DefaultDocuSignAcct)
 }
+
+// ctlReadToken may only read tenant acme.
+const ctlReadToken = "ctl-acme-read-token"
 
 // ctl runs countersignctl in-process against m's admin API, with the URL
 // and token from the environment as an operator would set them.
@@ -220,6 +225,30 @@ func TestCountersignctl(t *testing.T) {
 		}
 		wantExit(t, m, 1, []string{"404", "no reconciled provider"}, "reconcile", "acme", "standardwebhooks")
 		wantExit(t, m, 2, nil, "reconcile", "acme", "docusign", "--since", "soon")
+	})
+
+	// A read token reads and verifies, and every action is refused with
+	// 403 (exit 1) — as is a listing of every tenant, which it may not see.
+	t.Run("read-only token", func(t *testing.T) {
+		code, out, errOut := countersignctlWithToken(m, ctlReadToken, "ledger", "verify", "acme", "ctl-ok")
+		if code != 0 || !strings.Contains(out, "chain verified here") {
+			t.Errorf("ledger verify with a read token: exit %d\n%s%s", code, out, errOut)
+		}
+		if code, out, _ := countersignctlWithToken(m, ctlReadToken, "dlq", "list", "--tenant", "acme"); code != 0 || !strings.Contains(out, "dead letters") {
+			t.Errorf("dlq list --tenant acme with a read token: exit %d\n%s", code, out)
+		}
+		for _, args := range [][]string{
+			{"replay", "--since", "1h", "--tenant", "acme", "--yes"},
+			{"replay", "--since", "1h", "--tenant", "acme"}, // a dry run is a POST too
+			{"reconcile", "acme", "docusign"},
+			{"dlq", "list"},
+			{"envelope", "show", "other", "x"},
+		} {
+			code, _, errOut := countersignctlWithToken(m, ctlReadToken, args...)
+			if code != 1 || !strings.Contains(errOut, "403 forbidden") {
+				t.Errorf("countersignctl %s with a read token: exit %d, %q; want 1 and 403", strings.Join(args, " "), code, errOut)
+			}
+		}
 	})
 
 	// Export and the notifier: whichever this deployment serves works, and
