@@ -58,6 +58,8 @@ func (e *APIError) Error() string {
 		return fmt.Sprintf("%s: 401: the token was refused (--token, $%s)", what, EnvToken)
 	case http.StatusForbidden:
 		return fmt.Sprintf("%s: 403 forbidden: this token's role or tenants do not allow it (%s)", what, e.Message)
+	case http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return fmt.Sprintf("%s: %d %s (the service behind it is not answering now: retry, or check that it runs)", what, e.Status, e.Message)
 	}
 	return fmt.Sprintf("%s: %d %s", what, e.Status, e.Message)
 }
