@@ -20,6 +20,7 @@ import (
 	"github.com/countersign/countersign/shared/access"
 	"github.com/countersign/countersign/shared/audit"
 	"github.com/countersign/countersign/shared/bus"
+	"github.com/countersign/countersign/shared/httpjson"
 	"github.com/countersign/countersign/shared/telemetry"
 )
 
@@ -121,7 +122,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	// Every API route: the token decides who (401), its role and tenants
 	// what (403); every action is then recorded in the audit trail.
 	rec := audit.NewRecorder(cfg.JS, cfg.Logger)
-	root.Handle("/", access.Guard(cfg.Access, api, rec.Middleware(jsonUnmatched(api))))
+	root.Handle("/", access.Guard(cfg.Access, api, rec.Middleware(httpjson.Unmatched(api))))
 	s.handler = m.instrument(canonicalPaths(root))
 	return s, nil
 }

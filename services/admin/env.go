@@ -2,24 +2,26 @@ package admin
 
 import (
 	"context"
+	"net/http"
+	"time"
 
-	"github.com/countersign/countersign/services/reconciler"
 	"github.com/countersign/countersign/shared/access"
 	"github.com/countersign/countersign/shared/config"
 	"github.com/countersign/countersign/shared/process"
+	"github.com/countersign/countersign/shared/service"
 )
 
-// FromEnv builds the admin API of a process: the all-in-one and cmd/admin
-// share this wiring. POST /v1/reconcile is the reconciler's, behind the
-// token; in the all-in-one it is the running reconciler (reconciler.FromEnv
-// builds one per process), standalone the admin runs the round itself
-// under the same per-provider lease as the reconciler replicas. The DLQ
-// browse and replay routes (dlq.go) are mounted beside it.
-func FromEnv(ctx context.Context, env *process.Env) (*Service, error) {
-	rec, err := reconciler.FromEnv(ctx, env)
-	if err != nil {
-		return nil, err
-	}
+// forwardTimeout bounds a request the admin API forwards to a service's
+// endpoint; it stays under the HTTP server's write timeout.
+const forwardTimeout = 55 * time.Second
+
+// FromEnv builds the admin API of a process, registered as the
+// countersign-admin micro service: the all-in-one and cmd/admin share this
+// wiring. Behind the token it mounts the DLQ browse and replay routes
+// (dlq.go) and forwards POST /v1/reconcile to the reconciler's endpoint
+// over NATS — whichever process runs it — so admin never imports another
+// service.
+func FromEnv(ctx context.Context, env *process.Env) (process.Runner, error) {
 	dlqMount, err := dlqRoutes(env)
 	if err != nil {
 		return nil, err
@@ -32,9 +34,16 @@ func FromEnv(ctx context.Context, env *process.Env) (*Service, error) {
 		}
 		return func() { tokens.Store(set) }, nil
 	})
-	return New(ctx, Config{
+	log := env.Logger.With("service", service.Admin)
+	s, err := New(ctx, Config{
 		Addr: env.Settings.AdminAddr, Access: tokens, JS: env.JS,
-		Logger: env.Logger.With("service", "admin"), Registry: env.Registry, Health: env.Health,
-		Mount: mountAll(rec.Mount, dlqMount),
+		Logger: log, Registry: env.Registry, Health: env.Health,
+		Mount: mountAll(dlqMount, func(mux *http.ServeMux) {
+			mux.Handle("POST /v1/reconcile", tenantScoped(service.Forward(env.NC, service.Reconciler, service.EndpointReconcile, forwardTimeout)))
+		}),
 	})
+	if err != nil {
+		return nil, err
+	}
+	return service.Serve(env.NC, service.Info{Name: service.Admin, Description: "envelope state, ledgers, DLQ and replay over HTTP", Logger: log}, s)
 }

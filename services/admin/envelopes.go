@@ -12,6 +12,7 @@ import (
 
 	"github.com/countersign/countersign/shared/bus"
 	"github.com/countersign/countersign/shared/envelope"
+	"github.com/countersign/countersign/shared/httpjson"
 )
 
 // maxLedgerEntries bounds one ledger answer; a real envelope has a few
@@ -71,7 +72,7 @@ func pathEnvelope(w http.ResponseWriter, r *http.Request) (tenant, id string, ok
 	// answering 404 here keeps a 5,000-character id out of KV keys and
 	// subjects, which would otherwise exceed the NATS control line.
 	if !envelope.ValidTenant(tenant) || envelope.CheckField("id", id, envelope.MaxIDBytes, true) != nil {
-		writeError(w, http.StatusNotFound, "unknown envelope")
+		httpjson.Error(w, http.StatusNotFound, "unknown envelope")
 		return "", "", false
 	}
 	return tenant, id, true
@@ -87,9 +88,9 @@ func (s *Service) getEnvelope(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		s.fail(w, r, err)
 	case !found:
-		writeError(w, http.StatusNotFound, "unknown envelope")
+		httpjson.Error(w, http.StatusNotFound, "unknown envelope")
 	default:
-		writeJSON(w, http.StatusOK, newEnvelopeView(rec))
+		httpjson.Write(w, http.StatusOK, newEnvelopeView(rec))
 	}
 }
 
@@ -110,21 +111,21 @@ func (s *Service) getLedger(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if !found {
-			writeError(w, http.StatusNotFound, "unknown envelope")
+			httpjson.Error(w, http.StatusNotFound, "unknown envelope")
 			return
 		}
 	}
 	if entries.views == nil {
 		entries.views = []json.RawMessage{}
 	}
-	writeJSON(w, http.StatusOK, ledgerView{Entries: entries.views, Verified: envelope.VerifyChain(entries.raw) == nil})
+	httpjson.Write(w, http.StatusOK, ledgerView{Entries: entries.views, Verified: envelope.VerifyChain(entries.raw) == nil})
 }
 
 // fail answers 503 for a storage error: the client may retry, and the
 // details go to the log rather than to the caller.
 func (s *Service) fail(w http.ResponseWriter, r *http.Request, err error) {
 	s.log.ErrorContext(r.Context(), "admin: request failed", "path", r.URL.Path, "err", err)
-	writeError(w, http.StatusServiceUnavailable, "storage unavailable")
+	httpjson.Error(w, http.StatusServiceUnavailable, "storage unavailable")
 }
 
 // record reads an envelope's record from the KV bucket; found is false

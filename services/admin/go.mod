@@ -34,7 +34,3 @@ require (
 )
 
 replace github.com/countersign/countersign/shared => ../../shared
-
-require github.com/countersign/countersign/services/reconciler v0.0.0
-
-replace github.com/countersign/countersign/services/reconciler => ../reconciler

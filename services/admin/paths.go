@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"path"
 	"strings"
+
+	"github.com/countersign/countersign/shared/httpjson"
 )
 
 // canonicalPaths answers 404 to paths ServeMux would otherwise redirect
@@ -14,7 +16,7 @@ import (
 func canonicalPaths(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !canonical(r.URL.Path) {
-			writeError(w, http.StatusNotFound, "not found")
+			httpjson.Error(w, http.StatusNotFound, "not found")
 			return
 		}
 		next.ServeHTTP(w, r)

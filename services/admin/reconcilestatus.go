@@ -13,6 +13,7 @@ import (
 
 	"github.com/countersign/countersign/shared/bus"
 	"github.com/countersign/countersign/shared/envelope"
+	"github.com/countersign/countersign/shared/httpjson"
 )
 
 // reconcileStatusView is the answer of GET /v1/tenants/{t}/reconcile:
@@ -39,13 +40,13 @@ type reconcileProviderView struct {
 func (s *Service) reconcileStatus(w http.ResponseWriter, r *http.Request) {
 	tenant := r.PathValue("tenant")
 	if !envelope.ValidTenant(tenant) {
-		writeError(w, http.StatusNotFound, "unknown tenant")
+		httpjson.Error(w, http.StatusNotFound, "unknown tenant")
 		return
 	}
 	out := reconcileStatusView{Providers: []reconcileProviderView{}}
 	kv, err := s.js.KeyValue(r.Context(), bus.BucketCursors)
 	if errors.Is(err, jetstream.ErrBucketNotFound) {
-		writeJSON(w, http.StatusOK, out)
+		httpjson.Write(w, http.StatusOK, out)
 		return
 	}
 	if err != nil {
@@ -94,7 +95,7 @@ func (s *Service) reconcileStatus(w http.ResponseWriter, r *http.Request) {
 		out.Providers = append(out.Providers, *v)
 	}
 	slices.SortFunc(out.Providers, func(a, b reconcileProviderView) int { return strings.Compare(a.Provider, b.Provider) })
-	writeJSON(w, http.StatusOK, out)
+	httpjson.Write(w, http.StatusOK, out)
 }
 
 func timeOrNil(t time.Time) *time.Time {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/countersign/countersign/shared/bus"
 	"github.com/countersign/countersign/shared/envelope"
+	"github.com/countersign/countersign/shared/httpjson"
 )
 
 // Search limits: the console asks for a page, never the whole bucket.
@@ -67,12 +68,12 @@ func (sq searchQuery) matches(rec *envelope.Record) bool {
 func (s *Service) searchEnvelopes(w http.ResponseWriter, r *http.Request) {
 	tenant := r.PathValue("tenant")
 	if !envelope.ValidTenant(tenant) {
-		writeError(w, http.StatusNotFound, "unknown tenant")
+		httpjson.Error(w, http.StatusNotFound, "unknown tenant")
 		return
 	}
 	sq, err := parseSearch(r)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+		httpjson.Error(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	out := searchView{Envelopes: []envelopeView{}}
@@ -97,7 +98,7 @@ func (s *Service) searchEnvelopes(w http.ResponseWriter, r *http.Request) {
 	if len(out.Envelopes) > sq.limit {
 		out.Envelopes, out.Truncated = out.Envelopes[:sq.limit], true
 	}
-	writeJSON(w, http.StatusOK, out)
+	httpjson.Write(w, http.StatusOK, out)
 }
 
 func sortRecent(v []envelopeView) {

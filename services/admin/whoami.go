@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/countersign/countersign/shared/access"
+	"github.com/countersign/countersign/shared/httpjson"
 )
 
 // whoamiView is the answer of GET /v1/whoami: what the caller's token may
@@ -21,5 +22,5 @@ func whoami(w http.ResponseWriter, r *http.Request) {
 		access.Forbid(w, "no principal (route not behind the admin token)")
 		return
 	}
-	writeJSON(w, http.StatusOK, whoamiView{Name: p.Name, Role: string(p.Role), Tenants: p.Tenants})
+	httpjson.Write(w, http.StatusOK, whoamiView{Name: p.Name, Role: string(p.Role), Tenants: p.Tenants})
 }

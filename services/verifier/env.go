@@ -4,18 +4,21 @@ import (
 	"context"
 
 	"github.com/countersign/countersign/shared/process"
+	"github.com/countersign/countersign/shared/service"
 )
 
-// FromEnv builds the verifier of a process: the all-in-one and
-// cmd/verifier share this wiring.
-func FromEnv(ctx context.Context, env *process.Env) (*Service, error) {
+// FromEnv builds the verifier of a process, registered as the
+// countersign-verifier micro service: the all-in-one and cmd/verifier
+// share this wiring.
+func FromEnv(ctx context.Context, env *process.Env) (process.Runner, error) {
+	log := env.Logger.With("service", service.Verifier)
 	s, err := New(ctx, Config{
-		File: env.File, JS: env.JS, Logger: env.Logger.With("service", "verifier"),
+		File: env.File, JS: env.JS, Logger: log,
 		Registry: env.Registry, Metrics: env.WorkerMetrics, MaxDeliver: env.Topology.MaxDeliver,
 	})
 	if err != nil {
 		return nil, err
 	}
 	env.OnReload(s.Reload)
-	return s, nil
+	return service.Serve(env.NC, service.Info{Name: service.Verifier, Description: "turns raw callbacks into canonical events", Logger: log}, s)
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/countersign/countersign/shared/access"
 	"github.com/countersign/countersign/shared/bus"
+	"github.com/countersign/countersign/shared/httpjson"
 )
 
 // maxRequestBody bounds a replay request (a list of ids at most).
@@ -98,7 +99,7 @@ type RawReplayRequest struct {
 func (a *API) list(w http.ResponseWriter, r *http.Request) {
 	f, err := parseFilter(r)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+		httpjson.Error(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	if !access.Allow(w, r, f.Tenant) {
@@ -113,7 +114,7 @@ func (a *API) list(w http.ResponseWriter, r *http.Request) {
 	for _, e := range entries {
 		out.Entries = append(out.Entries, newEntryView(e))
 	}
-	writeJSON(w, http.StatusOK, out)
+	httpjson.Write(w, http.StatusOK, out)
 }
 
 func (a *API) replay(w http.ResponseWriter, r *http.Request) {
@@ -145,7 +146,7 @@ func (a *API) replay(w http.ResponseWriter, r *http.Request) {
 	}
 	a.log.InfoContext(r.Context(), "dlq: replay", "ids", len(req.IDs), "dry_run", req.DryRun, "force", req.Force,
 		"matched", res.Matched, "replayed", res.Replayed, "skipped", res.Skipped, "failed", res.Failed)
-	writeJSON(w, http.StatusOK, res)
+	httpjson.Write(w, http.StatusOK, res)
 }
 
 func (a *API) replayRaw(w http.ResponseWriter, r *http.Request) {
@@ -164,18 +165,18 @@ func (a *API) replayRaw(w http.ResponseWriter, r *http.Request) {
 	}
 	a.log.InfoContext(r.Context(), "dlq: raw replay", "tenant", req.Tenant, "provider", req.Provider, "dry_run", req.DryRun,
 		"matched", res.Matched, "replayed", res.Replayed, "failed", res.Failed)
-	writeJSON(w, http.StatusOK, res)
+	httpjson.Write(w, http.StatusOK, res)
 }
 
 // fail answers 400 for a bad selection, 503 for anything else (the
 // stream could not be read: NATS is away).
 func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, ErrInvalidSelection) {
-		writeError(w, http.StatusBadRequest, err.Error())
+		httpjson.Error(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	a.log.ErrorContext(r.Context(), "dlq: request failed", "path", r.URL.Path, "err", err)
-	writeError(w, http.StatusServiceUnavailable, "DLQ unavailable")
+	httpjson.Error(w, http.StatusServiceUnavailable, "DLQ unavailable")
 }
 
 // parseFilter reads GET /v1/dlq's query.
@@ -216,11 +217,11 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxRequestBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		writeError(w, http.StatusBadRequest, "request body: "+err.Error())
+		httpjson.Error(w, http.StatusBadRequest, "request body: "+err.Error())
 		return false
 	}
 	if dec.More() {
-		writeError(w, http.StatusBadRequest, "request body: more than one JSON value")
+		httpjson.Error(w, http.StatusBadRequest, "request body: more than one JSON value")
 		return false
 	}
 	return true
@@ -231,20 +232,4 @@ func deref(t *time.Time) time.Time {
 		return time.Time{}
 	}
 	return *t
-}
-
-// writeJSON writes v as the JSON answer with the given status.
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	// The status is sent: an encoding error is a broken connection.
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-// writeError writes {"error": msg}, the admin API's error shape.
-func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, struct {
-		Error string `json:"error"`
-	}{msg})
 }

@@ -71,7 +71,7 @@ type Options struct {
 }
 
 // Main is the whole of a binary's main: it returns the exit code.
-func Main(name string, opts Options, build func(ctx context.Context, env *Env) (Runner, error)) int {
+func Main(name string, opts Options, build BuildFunc) int {
 	settings, err := cli.Parse(name, os.Args[1:], os.Getenv)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)

@@ -2,12 +2,13 @@ package telemetry
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/countersign/countersign/shared/httpjson"
 )
 
 // DefaultCheckTimeout bounds every readiness check, so that a hung
@@ -99,7 +100,7 @@ func (h *Health) Ready(ctx context.Context) (Report, bool) {
 // mux. Call it once per listener.
 func (h *Health) Mount(mux *http.ServeMux, reg *prometheus.Registry) {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		httpjson.Write(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		rep, ok := h.Ready(r.Context())
@@ -107,16 +108,7 @@ func (h *Health) Mount(mux *http.ServeMux, reg *prometheus.Registry) {
 		if !ok {
 			code = http.StatusServiceUnavailable
 		}
-		writeJSON(w, code, rep)
+		httpjson.Write(w, code, rep)
 	})
 	mux.Handle("GET /metrics", MetricsHandler(reg))
-}
-
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	// Probes must see the current state, never a cached one.
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(code)
-	// The client may be gone; there is nobody to tell about a write error.
-	_ = json.NewEncoder(w).Encode(v)
 }

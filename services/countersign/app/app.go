@@ -1,5 +1,8 @@
-// Package app wires every countersign service into one process: the
-// all-in-one binary, the demo and the integration tests all run it.
+// Package app is countersign's composition root: it wires every service
+// into one process — the all-in-one binary, the demo and the integration
+// tests all run it. Services import shared, never each other; what one
+// asks of another (the admin API's reconcile) goes over NATS, so the
+// same wiring holds when they run as separate processes.
 package app
 
 import (
@@ -10,44 +13,28 @@ import (
 	"github.com/countersign/countersign/services/reconciler"
 	"github.com/countersign/countersign/services/statesync"
 	"github.com/countersign/countersign/services/verifier"
-	"github.com/countersign/countersign/shared/dlq"
 	"github.com/countersign/countersign/shared/process"
 )
 
 // Options are what process.Main needs to build an Env for the all-in-one.
 var Options = process.Options{AllowEmbedded: true, NeedLocker: true}
 
-// Build builds every service over env. Run the result until ctx is done:
-// ingress stops accepting, workers stop fetching and finish what they
-// hold, and only then does the caller drain NATS.
-func Build(ctx context.Context, env *process.Env) (process.Runner, error) {
-	in, err := ingress.FromEnv(ctx, env)
-	if err != nil {
-		return nil, err
+// Build builds every service over env, and the process's dead-letter
+// watcher. Run the result until ctx is done: ingress stops accepting,
+// workers stop fetching and finish what they hold, and only then does the
+// caller drain NATS.
+var Build = process.WithDeadLetters(buildAll)
+
+func buildAll(ctx context.Context, env *process.Env) (process.Runner, error) {
+	var g process.Group
+	for _, build := range []process.BuildFunc{
+		ingress.FromEnv, verifier.FromEnv, statesync.FromEnv, reconciler.FromEnv, admin.FromEnv,
+	} {
+		r, err := build(ctx, env)
+		if err != nil {
+			return nil, err
+		}
+		g = append(g, r)
 	}
-	ver, err := verifier.FromEnv(ctx, env)
-	if err != nil {
-		return nil, err
-	}
-	ss, err := statesync.FromEnv(ctx, env)
-	if err != nil {
-		return nil, err
-	}
-	rec, err := reconciler.FromEnv(ctx, env)
-	if err != nil {
-		return nil, err
-	}
-	// The admin API mounts the same reconciler's POST /v1/reconcile.
-	adm, err := admin.FromEnv(ctx, env)
-	if err != nil {
-		return nil, err
-	}
-	// Dead-letters what a consumer gave up on without a verdict.
-	watch, err := dlq.NewWatcher(dlq.WatcherConfig{
-		NC: env.NC, JS: env.JS, Logger: env.Logger.With("service", "dlq"), Metrics: env.WorkerMetrics,
-	})
-	if err != nil {
-		return nil, err
-	}
-	return process.Group{in, ver, ss, rec, adm, watch}, nil
+	return g, nil
 }

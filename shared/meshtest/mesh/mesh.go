@@ -51,7 +51,7 @@ tenants:
 
 // BuildFunc builds the services a mesh runs (for example the all-in-one's
 // app.Build, or a single service's FromEnv).
-type BuildFunc func(ctx context.Context, env *process.Env) (process.Runner, error)
+type BuildFunc = process.BuildFunc
 
 // Options configures Start.
 type Options struct {

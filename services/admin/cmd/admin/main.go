@@ -1,18 +1,12 @@
-// Command admin runs countersign's admin service alone, against the NATS (and
-// Redis) named by --nats-url (and --redis-url); replicas share its durable
-// consumer.
+// Command admin runs countersign's admin service alone, against the NATS named
+// by --nats-url; replicas are independent.
 package main
 
 import (
-	"context"
 	"os"
 
 	"github.com/countersign/countersign/services/admin"
 	"github.com/countersign/countersign/shared/process"
 )
 
-func main() {
-	os.Exit(process.Main("admin", process.Options{}, func(ctx context.Context, env *process.Env) (process.Runner, error) {
-		return admin.FromEnv(ctx, env)
-	}))
-}
+func main() { os.Exit(process.Main("admin", process.Options{}, admin.FromEnv)) }

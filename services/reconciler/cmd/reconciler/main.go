@@ -1,18 +1,13 @@
 // Command reconciler runs countersign's reconciler alone, against the NATS
 // named by --nats-url; replicas take turns per (tenant, provider) through
-// a lease.
+// a lease and share its reconcile endpoint.
 package main
 
 import (
-	"context"
 	"os"
 
 	"github.com/countersign/countersign/services/reconciler"
 	"github.com/countersign/countersign/shared/process"
 )
 
-func main() {
-	os.Exit(process.Main("reconciler", reconciler.Options, func(ctx context.Context, env *process.Env) (process.Runner, error) {
-		return reconciler.FromEnv(ctx, env)
-	}))
-}
+func main() { os.Exit(process.Main("reconciler", reconciler.Options, reconciler.FromEnv)) }

@@ -1,10 +1,9 @@
 // Command statesync runs countersign's statesync service alone, against the NATS (and
 // Redis) named by --nats-url (and --redis-url); replicas share its durable
-// consumer.
+// consumer. The process also dead-letters what its consumers gave up on.
 package main
 
 import (
-	"context"
 	"os"
 
 	"github.com/countersign/countersign/services/statesync"
@@ -12,7 +11,5 @@ import (
 )
 
 func main() {
-	os.Exit(process.Main("statesync", statesync.Options, func(ctx context.Context, env *process.Env) (process.Runner, error) {
-		return statesync.FromEnv(ctx, env)
-	}))
+	os.Exit(process.Main("statesync", statesync.Options, process.WithDeadLetters(statesync.FromEnv)))
 }

@@ -1,10 +1,9 @@
 // Command verifier runs countersign's verifier service alone, against the NATS (and
 // Redis) named by --nats-url (and --redis-url); replicas share its durable
-// consumer.
+// consumer. The process also dead-letters what its consumers gave up on.
 package main
 
 import (
-	"context"
 	"os"
 
 	"github.com/countersign/countersign/services/verifier"
@@ -12,7 +11,5 @@ import (
 )
 
 func main() {
-	os.Exit(process.Main("verifier", process.Options{}, func(ctx context.Context, env *process.Env) (process.Runner, error) {
-		return verifier.FromEnv(ctx, env)
-	}))
+	os.Exit(process.Main("verifier", process.Options{}, process.WithDeadLetters(verifier.FromEnv)))
 }

@@ -1,17 +1,21 @@
-package admin
+// Package httpjson is the one JSON answer format of countersign's HTTP
+// APIs (admin, DLQ and replay, forwarded service endpoints): a value as
+// JSON, or {"error": "..."} with the status.
+package httpjson
 
 import (
 	"encoding/json"
 	"net/http"
 )
 
-// errorBody is every error answer of the admin API.
-type errorBody struct {
+// ErrorBody is every error answer.
+type ErrorBody struct {
 	Error string `json:"error"`
 }
 
-// writeJSON writes v as the JSON answer with the given status.
-func writeJSON(w http.ResponseWriter, status int, v any) {
+// Write answers v as JSON with status; answers are never cached (they
+// carry envelope state and DLQ contents).
+func Write(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
@@ -20,15 +24,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// writeError writes {"error": msg} with the given status.
-func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, errorBody{Error: msg})
+// Error answers {"error": msg} with status.
+func Error(w http.ResponseWriter, status int, msg string) {
+	Write(w, status, ErrorBody{Error: msg})
 }
 
-// jsonUnmatched makes the mux's own answers for unmatched requests (404,
-// and 405 with its Allow header) JSON like every other error, while
-// keeping the mux's method-aware routing.
-func jsonUnmatched(mux *http.ServeMux) http.Handler {
+// Unmatched makes the mux's own answers for unmatched requests (404, and
+// 405 with its Allow header) JSON like every other error, while keeping
+// the mux's method-aware routing.
+func Unmatched(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, pattern := mux.Handler(r); pattern != "" {
 			mux.ServeHTTP(w, r)
@@ -41,7 +45,7 @@ func jsonUnmatched(mux *http.ServeMux) http.Handler {
 			if allow := rec.header.Get("Allow"); allow != "" {
 				w.Header().Set("Allow", allow)
 			}
-			writeError(w, rec.status, http.StatusText(rec.status))
+			Error(w, rec.status, http.StatusText(rec.status))
 		default:
 			// Redirects (path cleaning) and anything else pass through.
 			for k, v := range rec.header {
