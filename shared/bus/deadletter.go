@@ -9,7 +9,6 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	"github.com/nats-io/nuid"
 )
 
 // dlqPublishTimeout bounds one DLQ write. It does not derive from Run's
@@ -19,7 +18,7 @@ const dlqPublishTimeout = 10 * time.Second
 // DeadLetter is a DLQ entry: a message a service gave up on, with
 // everything needed to search it and replay it to its original subject.
 type DeadLetter struct {
-	// ID is unique: "<stream>-<seq>-<nuid>".
+	// ID is DeadLetterID of the source message: "<consumer>-<stream>-<seq>".
 	ID         string `json:"id"`
 	Service    string `json:"service"`
 	Tenant     string `json:"tenant"`
@@ -45,6 +44,19 @@ type DeadLetter struct {
 	ReplayResult string     `json:"replay_result,omitempty"`
 }
 
+// DeadLetterID is the id of the DLQ entry for message seq of stream that
+// consumer gave up on. It is derived, never random: the worker that
+// dead-letters a message, a redelivery of it after a crash before its
+// Term, and every MAX_DELIVERIES watcher name the same entry, so the entry
+// is written once (Nats-Msg-Id inside the DLQ's duplicates window, a
+// lookup by id beyond it) and listed once.
+func DeadLetterID(consumer, stream string, seq uint64) string {
+	return consumer + "-" + stream + "-" + strconv.FormatUint(seq, 10)
+}
+
+// DeadLetterMsgID is the Nats-Msg-Id a DLQ entry is published with.
+func DeadLetterMsgID(id string) string { return "dlq-" + id }
+
 // newDeadLetter builds the DLQ entry for m, which failed with err (of
 // class) on an attempt started at attemptAt.
 func newDeadLetter(m *Message, err error, class string, attemptAt time.Time) DeadLetter {
@@ -53,7 +65,7 @@ func newDeadLetter(m *Message, err error, class string, attemptAt time.Time) Dea
 		header[k] = append([]string(nil), vs...)
 	}
 	return DeadLetter{
-		ID:             m.Stream + "-" + strconv.FormatUint(m.StreamSeq, 10) + "-" + nuid.Next(),
+		ID:             DeadLetterID(m.service, m.Stream, m.StreamSeq),
 		Service:        m.service,
 		Tenant:         m.Header.Get(HeaderTenant),
 		EnvelopeID:     m.Header.Get(HeaderEnvelope),
@@ -72,9 +84,9 @@ func newDeadLetter(m *Message, err error, class string, attemptAt time.Time) Dea
 }
 
 // publishDeadLetter writes dl to DLQSubject(service, tenant) and waits
-// for the stream's ack. Its Nats-Msg-Id is derived from the source message
-// (not dl.ID), so a retry after a lost Term does not write a second entry
-// inside the DLQ's duplicates window.
+// for the stream's ack. Its Nats-Msg-Id is derived from dl.ID (itself
+// from the source message), so a retry after a lost Term does not write a
+// second entry.
 func publishDeadLetter(js jetstream.JetStream, dl DeadLetter) error {
 	data, err := json.Marshal(dl)
 	if err != nil {
@@ -84,7 +96,7 @@ func publishDeadLetter(js jetstream.JetStream, dl DeadLetter) error {
 		Subject: DLQSubject(dl.Service, dl.Tenant),
 		Data:    data,
 		Header: nats.Header{
-			HeaderMsgID:    {"dlq-" + dl.Service + "-" + dl.Stream + "-" + strconv.FormatUint(dl.StreamSeq, 10)},
+			HeaderMsgID:    {DeadLetterMsgID(dl.ID)},
 			HeaderTenant:   {dl.Tenant},
 			HeaderEnvelope: {dl.EnvelopeID},
 		},

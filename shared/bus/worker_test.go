@@ -144,7 +144,7 @@ func TestWorkerDeadLetters(t *testing.T) {
 			dl := r.waitDeadLetters(1)[0]
 			r.waitStreamEmpty(bus.StreamState) // Term removed it from the work queue
 
-			if !strings.HasPrefix(dl.ID, fmt.Sprintf("%s-%d-", bus.StreamState, seq)) {
+			if dl.ID != bus.DeadLetterID("statesync", bus.StreamState, seq) {
 				t.Errorf("id %q", dl.ID)
 			}
 			if dl.Service != "statesync" || dl.Tenant != "acme" || dl.EnvelopeID != "env-7" ||

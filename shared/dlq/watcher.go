@@ -6,12 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	"github.com/nats-io/nuid"
 
 	"github.com/countersign/countersign/shared/bus"
 )
@@ -188,6 +186,50 @@ func (w *Watcher) deadLetter(ctx context.Context, streamName, consumer string, s
 		return fmt.Errorf("dlq: get %s seq %d: %w", streamName, seq, err)
 	}
 	dl := maxDeliveriesLetter(raw, streamName, consumer, deliveries, reason, lastAttempt)
+	// A crash between writing the entry and deleting the message leaves
+	// both: the next advisory or sweep finds the entry and only deletes.
+	written, err := w.written(ctx, dl)
+	if err != nil {
+		return err
+	}
+	if !written {
+		if err := w.publish(ctx, dl); err != nil {
+			return err
+		}
+	}
+	if stream.CachedInfo().Config.Retention != jetstream.WorkQueuePolicy {
+		return nil
+	}
+	if err := stream.DeleteMsg(ctx, seq); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
+		return fmt.Errorf("dlq: delete %s seq %d: %w", streamName, seq, err)
+	}
+	return nil
+}
+
+// written reports whether the DLQ already holds dl's entry. Entries are
+// written after their message entered its stream, so the scan starts
+// there, on the entry's own subject.
+func (w *Watcher) written(ctx context.Context, dl bus.DeadLetter) (bool, error) {
+	found := false
+	err := scan(ctx, w.cfg.JS, bus.StreamDLQ, bus.DLQSubject(dl.Service, dl.Tenant), dl.FirstAttemptAt.Add(-clockSlack),
+		func(msg jetstream.Msg) (bool, error) {
+			var e struct {
+				ID string `json:"id"`
+			}
+			if json.Unmarshal(msg.Data(), &e) == nil && e.ID == dl.ID {
+				found = true
+				return false, nil
+			}
+			return true, nil
+		})
+	if err != nil {
+		return false, fmt.Errorf("dlq: look up entry %s: %w", dl.ID, err)
+	}
+	return found, nil
+}
+
+// publish writes dl to the DLQ with its derived Nats-Msg-Id.
+func (w *Watcher) publish(ctx context.Context, dl bus.DeadLetter) error {
 	data, err := json.Marshal(dl)
 	if err != nil {
 		return fmt.Errorf("dlq: encode dead letter: %w", err)
@@ -197,7 +239,7 @@ func (w *Watcher) deadLetter(ctx context.Context, streamName, consumer string, s
 		Data:    data,
 		Header: nats.Header{
 			// The id bus workers use for the same message (deadletter.go).
-			bus.HeaderMsgID:    {"dlq-" + dl.Service + "-" + streamName + "-" + strconv.FormatUint(seq, 10)},
+			bus.HeaderMsgID:    {bus.DeadLetterMsgID(dl.ID)},
 			bus.HeaderTenant:   {dl.Tenant},
 			bus.HeaderEnvelope: {dl.EnvelopeID},
 		},
@@ -211,13 +253,7 @@ func (w *Watcher) deadLetter(ctx context.Context, streamName, consumer string, s
 			w.cfg.Metrics.DeadLetters.WithLabelValues(dl.Service, ClassMaxDeliveries).Inc()
 		}
 		w.log.Warn("dlq: dead-lettered after max deliveries", "service", dl.Service, "id", dl.ID,
-			"stream", streamName, "seq", seq, "attempts", deliveries)
-	}
-	if stream.CachedInfo().Config.Retention != jetstream.WorkQueuePolicy {
-		return nil
-	}
-	if err := stream.DeleteMsg(ctx, seq); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
-		return fmt.Errorf("dlq: delete %s seq %d: %w", streamName, seq, err)
+			"stream", dl.Stream, "seq", dl.StreamSeq, "attempts", dl.Attempts)
 	}
 	return nil
 }
@@ -242,7 +278,7 @@ func maxDeliveriesLetter(raw *jetstream.RawStreamMsg, stream, consumer string, d
 		header[k] = append([]string(nil), vs...)
 	}
 	return bus.DeadLetter{
-		ID:             stream + "-" + strconv.FormatUint(raw.Sequence, 10) + "-" + nuid.Next(),
+		ID:             bus.DeadLetterID(consumer, stream, raw.Sequence),
 		Service:        consumer,
 		Tenant:         raw.Header.Get(bus.HeaderTenant),
 		EnvelopeID:     raw.Header.Get(bus.HeaderEnvelope),

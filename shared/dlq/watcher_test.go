@@ -159,3 +159,38 @@ func TestNewWatcherNeedsConnections(t *testing.T) {
 		t.Errorf("NewStore(empty) = %v, want ErrInvalidConfig", err)
 	}
 }
+
+// A crash between writing the entry and deleting the message leaves both;
+// dead-lettering it again — after the DLQ's duplicates window, so the
+// Nats-Msg-Id no longer guards it — finds the entry by its id and only
+// deletes the message.
+func TestWatcherWritesOnceAfterACrashBeforeTheDelete(t *testing.T) {
+	n := startBus(t)
+	seq := publish(t, n.JS, bus.StateSubject("acme", "env-1"), "acme", "env-1", []byte(`{}`), nil)
+	stream, err := n.JS.Stream(t.Context(), bus.StreamState)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := stream.GetMsg(t.Context(), seq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The entry the crashed writer left, under a Nats-Msg-Id the DLQ has
+	// forgotten.
+	left := maxDeliveriesLetter(raw, bus.StreamState, bus.ConsumerStatesync, 2, "test", time.Now())
+	writeEntry(t, n.JS, left)
+
+	w, err := NewWatcher(WatcherConfig{NC: n.Conn, JS: n.JS, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.deadLetter(t.Context(), bus.StreamState, bus.ConsumerStatesync, seq, 2, "test", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if got := streamMsgs(t, n, bus.StreamDLQ); got != 1 {
+		t.Errorf("DLQ holds %d messages, want 1", got)
+	}
+	if _, err := stream.GetMsg(t.Context(), seq); !errors.Is(err, jetstream.ErrMsgNotFound) {
+		t.Errorf("message still stored (err %v)", err)
+	}
+}

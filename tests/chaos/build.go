@@ -9,7 +9,9 @@ import (
 
 // Binaries are the programs the suite runs as OS processes.
 type Binaries struct {
-	Ingress, Verifier, Statesync, Admin, NATSNode string
+	Ingress, Verifier, Statesync, Reconciler, Admin, NATSNode string
+	// CrashWorker dies on every message it takes (split deployment tests).
+	CrashWorker string
 }
 
 // packages maps each binary to its package, relative to the workspace root.
@@ -20,7 +22,9 @@ var packages = []struct {
 	{"ingress", "./services/ingress/cmd/ingress", func(b *Binaries) *string { return &b.Ingress }},
 	{"verifier", "./services/verifier/cmd/verifier", func(b *Binaries) *string { return &b.Verifier }},
 	{"statesync", "./services/statesync/cmd/statesync", func(b *Binaries) *string { return &b.Statesync }},
+	{"reconciler", "./services/reconciler/cmd/reconciler", func(b *Binaries) *string { return &b.Reconciler }},
 	{"admin", "./services/admin/cmd/admin", func(b *Binaries) *string { return &b.Admin }},
+	{"crashworker", "./tests/cmd/crashworker", func(b *Binaries) *string { return &b.CrashWorker }},
 	{"natsnode", "./tests/cmd/natsnode", func(b *Binaries) *string { return &b.NATSNode }},
 }
 
