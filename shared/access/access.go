@@ -12,10 +12,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/countersign/countersign/shared/httpjson"
 )
 
 // Role is what a token may do.
@@ -167,14 +168,7 @@ func RequireOperate(next http.Handler) http.Handler {
 
 // Forbid answers 403 with the admin API's JSON error shape.
 func Forbid(w http.ResponseWriter, msg string) {
-	writeError(w, http.StatusForbidden, msg)
-}
-
-func writeError(w http.ResponseWriter, status int, msg string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]string{"error": msg})
+	httpjson.Error(w, http.StatusForbidden, msg)
 }
 
 // Trusted serves next as an unrestricted operate principal named

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"sync/atomic"
+
+	"github.com/countersign/countersign/shared/httpjson"
 )
 
 // Holder holds the current token Set. A config reload stores a new Set;
@@ -39,7 +41,7 @@ func Guard(h *Holder, mux *http.ServeMux, next http.Handler) http.Handler {
 		p, ok := h.Load().Authenticate(r)
 		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="countersign-admin"`)
-			writeError(w, http.StatusUnauthorized, "missing or invalid bearer token")
+			httpjson.Error(w, http.StatusUnauthorized, "missing or invalid bearer token")
 			return
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead && !p.CanOperate() {

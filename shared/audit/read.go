@@ -12,6 +12,7 @@ import (
 
 	"github.com/countersign/countersign/shared/access"
 	"github.com/countersign/countersign/shared/bus"
+	"github.com/countersign/countersign/shared/httpjson"
 )
 
 // Read limits.
@@ -131,7 +132,7 @@ func (rd *Reader) Handler() http.Handler {
 		if s := qv.Get("since"); s != "" {
 			t, err := time.Parse(time.RFC3339Nano, s)
 			if err != nil {
-				writeJSON(w, http.StatusBadRequest, map[string]string{"error": "since: want RFC 3339"})
+				httpjson.Error(w, http.StatusBadRequest, "since: want RFC 3339")
 				return
 			}
 			q.Since = t
@@ -139,25 +140,18 @@ func (rd *Reader) Handler() http.Handler {
 		if s := qv.Get("limit"); s != "" {
 			n, err := strconv.Atoi(s)
 			if err != nil || n < 1 {
-				writeJSON(w, http.StatusBadRequest, map[string]string{"error": "limit: want a positive integer (at most 1000)"})
+				httpjson.Error(w, http.StatusBadRequest, "limit: want a positive integer (at most 1000)")
 				return
 			}
 			q.Limit = n
 		}
 		recs, err := rd.List(r.Context(), q)
 		if err != nil {
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "audit trail unavailable"})
+			httpjson.Error(w, http.StatusServiceUnavailable, "audit trail unavailable")
 			return
 		}
-		writeJSON(w, http.StatusOK, struct {
+		httpjson.Write(w, http.StatusOK, struct {
 			Records []Record `json:"records"`
 		}{recs})
 	})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
 }
