@@ -11,7 +11,10 @@ require (
 	github.com/countersign/countersign/services/countersignctl v0.0.0
 )
 
-require github.com/chromedp/chromedp v0.23.1
+require (
+	github.com/chromedp/chromedp v0.23.1
+	github.com/gowebpki/jcs v1.0.2
+)
 
 require (
 	github.com/chromedp/cdproto v0.160.1 // indirect

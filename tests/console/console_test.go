@@ -358,6 +358,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		if !agree {
 			t.Errorf("the fallback SHA-256 does not verify the ledger WebCrypto verifies")
 		}
+		checkJCS(t, p)
 	})
 
 	t.Run("tampered ledger", func(t *testing.T) {
