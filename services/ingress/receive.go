@@ -16,6 +16,7 @@ import (
 	"github.com/countersign/countersign/shared/bus"
 	"github.com/countersign/countersign/shared/envelope"
 	"github.com/countersign/countersign/shared/providers"
+	"github.com/countersign/countersign/shared/subjects"
 )
 
 // receive handles one callback. The order of checks is the cheap-first
@@ -91,7 +92,15 @@ func (s *Service) receive(w http.ResponseWriter, r *http.Request) {
 func (s *Service) persist(ctx context.Context, tenantID, kind, remote string, a providers.Adapter, req *providers.Request) error {
 	stored := *req
 	stored.Query = a.Redact(req.Query)
-	msg := bus.EncodeRaw(bus.RawSubject(tenantID, kind), tenantID, kind, remote, &stored)
+	token := subjects.Unknown
+	envelopeID := envelopeOf(tenantID, a, req)
+	if envelopeID != "" {
+		token = envelope.Token(envelopeID)
+	}
+	msg := bus.EncodeRaw(bus.RawSubject(tenantID, kind, token), tenantID, kind, remote, &stored)
+	if envelopeID != "" {
+		msg.Header.Set(bus.HeaderEnvelope, envelopeID)
+	}
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.File.Ingress.PersistTimeout.D())
 	defer cancel()
 	id := deliveryID(tenantID, kind, a, req)
@@ -119,6 +128,18 @@ func (s *Service) publish(ctx context.Context, msg *nats.Msg, id string) (*jetst
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+// envelopeOf returns the envelope a callback is about, or "" when it
+// cannot be parsed (the verifier will dead-letter it) or names none. It
+// picks the callback's partition in RAW, so that the verifier handles an
+// envelope's callbacks in the order they were acknowledged here.
+func envelopeOf(tenantID string, a providers.Adapter, req *providers.Request) string {
+	events, err := a.Parse(tenantID, req)
+	if err != nil || len(events) == 0 {
+		return ""
+	}
+	return events[0].EnvelopeID
 }
 
 // deliveryID is the provider's delivery id where it has one, else a hash

@@ -10,6 +10,7 @@ import (
 
 	"github.com/countersign/countersign/services/reconciler/internal/incident"
 	"github.com/countersign/countersign/shared/bus"
+	"github.com/countersign/countersign/shared/subjects"
 )
 
 // streamSignals reads a provider's health from the streams without a
@@ -28,12 +29,19 @@ func (s streamSignals) Signals(ctx context.Context, tenant, provider string) (in
 	if err != nil {
 		return out, fmt.Errorf("reconciler: stream %s: %w", bus.StreamRaw, err)
 	}
-	subj := bus.RawSubject(tenant, provider)
-	info, err := raw.Info(ctx, jetstream.WithSubjectFilter(subj))
+	// RAW has one subject per envelope: a stream info listing them all
+	// would grow with the traffic, so an ephemeral consumer counts them.
+	subj := subjects.RawFilter(tenant, provider)
+	count, err := raw.CreateConsumer(ctx, jetstream.ConsumerConfig{
+		FilterSubject: subj, AckPolicy: jetstream.AckNonePolicy,
+		MemoryStorage: true, InactiveThreshold: time.Minute,
+	})
 	if err != nil {
-		return out, fmt.Errorf("reconciler: stream %s info: %w", bus.StreamRaw, err)
+		return out, fmt.Errorf("reconciler: count callbacks of %s: %w", subj, err)
 	}
-	out.Callbacks = info.State.Subjects[subj]
+	info := count.CachedInfo()
+	out.Callbacks = info.NumPending
+	_ = raw.DeleteConsumer(ctx, info.Name) // else InactiveThreshold removes it
 	if out.Callbacks > 0 {
 		m, err := raw.GetLastMsgForSubject(ctx, subj)
 		switch {

@@ -157,7 +157,7 @@ func TestStatePublisherAndSignals(t *testing.T) {
 	if info.State.Msgs != 1 {
 		t.Fatalf("STATE holds %d messages, want 1", info.State.Msgs)
 	}
-	m, err := st.GetLastMsgForSubject(ctx, bus.StateSubject("acme", "env-1"))
+	m, err := st.GetLastMsgForSubject(ctx, bus.StateSubject("acme", "env-1")+".*")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,7 @@ func TestStatePublisherAndSignals(t *testing.T) {
 		t.Fatalf("no traffic yet: %+v, %v", sig, err)
 	}
 	for range 3 {
-		if _, err := js.PublishMsg(ctx, &nats.Msg{Subject: bus.RawSubject("acme", "docusign"), Data: []byte("{}")}); err != nil {
+		if _, err := js.PublishMsg(ctx, &nats.Msg{Subject: bus.RawSubject("acme", "docusign", "env-1"), Data: []byte("{}")}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -18,13 +18,17 @@ const BacklogTimeout = 3 * time.Second
 // durable consumers Setup declares on it (none for the fact and job
 // streams nobody in the pipeline consumes yet): the map
 // NewBacklogCollector takes to watch the whole topology.
-func TopologyConsumers() map[string][]string {
+func TopologyConsumers(t Topology) map[string][]string {
+	t = t.withDefaults()
 	m := map[string][]string{}
-	for _, sc := range StreamConfigs(Topology{}) {
+	for _, sc := range StreamConfigs(t) {
 		m[sc.Name] = nil
 	}
-	m[StreamRaw] = []string{ConsumerVerifier}
-	m[StreamState] = []string{ConsumerStatesync}
+	for _, p := range partitionedStreams {
+		for _, c := range p.consumers(t) {
+			m[p.stream] = append(m[p.stream], c.Durable)
+		}
+	}
 	return m
 }
 

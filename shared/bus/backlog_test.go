@@ -37,16 +37,16 @@ func scrape(t *testing.T, reg *prometheus.Registry) map[string]float64 {
 }
 
 func TestTopologyConsumersNamesEveryStream(t *testing.T) {
-	got := bus.TopologyConsumers()
+	got := bus.TopologyConsumers(bus.Topology{Partitions: 2})
 	for _, sc := range bus.StreamConfigs(bus.Topology{}) {
 		if _, ok := got[sc.Name]; !ok {
 			t.Errorf("stream %s missing", sc.Name)
 		}
 	}
-	if d := got[bus.StreamRaw]; len(d) != 1 || d[0] != bus.ConsumerVerifier {
+	if d := got[bus.StreamRaw]; len(d) != 2 || d[1] != "verifier-01" {
 		t.Errorf("RAW consumers = %v", d)
 	}
-	if d := got[bus.StreamState]; len(d) != 1 || d[0] != bus.ConsumerStatesync {
+	if d := got[bus.StreamState]; len(d) != 2 || d[0] != "statesync-00" {
 		t.Errorf("STATE consumers = %v", d)
 	}
 }
@@ -55,21 +55,26 @@ func TestTopologyConsumersNamesEveryStream(t *testing.T) {
 // redelivery, and acks; it leaves out consumers and streams that do not
 // exist.
 func TestBacklogCollector(t *testing.T) {
-	r := newRig(t, bus.Topology{})
+	r := newRig(t, bus.Topology{Partitions: 1})
 	ctx, cancel := context.WithTimeout(context.Background(), waitLong)
 	defer cancel()
-	consumers := bus.TopologyConsumers()
-	consumers[bus.StreamRaw] = append(consumers[bus.StreamRaw], "ghost")
+	// A plain consumer beside the partition ones (one message in flight
+	// each), so the steps below can hold several messages.
+	if _, err := r.js.CreateOrUpdateConsumer(ctx, bus.StreamRaw, bus.ConsumerConfig(r.topo, "probe", bus.StreamRaw)); err != nil {
+		t.Fatal(err)
+	}
+	consumers := bus.TopologyConsumers(r.topo)
+	consumers[bus.StreamRaw] = append(consumers[bus.StreamRaw], "probe", "ghost")
 	consumers["NOSUCH"] = []string{"nobody"}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(bus.NewBacklogCollector(r.js, consumers))
 
 	for i := range 3 {
-		if _, err := r.js.Publish(ctx, bus.RawSubject("acme", "docusign"), fmt.Appendf(nil, "callback %d", i)); err != nil {
+		if _, err := r.js.Publish(ctx, bus.RawSubject("acme", "docusign", "env-1"), fmt.Appendf(nil, "callback %d", i)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	cons, err := r.js.Consumer(ctx, bus.StreamRaw, bus.ConsumerVerifier)
+	cons, err := r.js.Consumer(ctx, bus.StreamRaw, "probe")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,12 +94,12 @@ func TestBacklogCollector(t *testing.T) {
 		return ms
 	}
 	const (
-		pending = `countersign_consumer_pending{consumer=verifier,stream=RAW}`
-		ackPend = `countersign_consumer_ack_pending{consumer=verifier,stream=RAW}`
-		redeliv = `countersign_consumer_redelivered{consumer=verifier,stream=RAW}`
-		age     = `countersign_consumer_oldest_pending_age_seconds{consumer=verifier,stream=RAW}`
+		pending = `countersign_consumer_pending{consumer=probe,stream=RAW}`
+		ackPend = `countersign_consumer_ack_pending{consumer=probe,stream=RAW}`
+		redeliv = `countersign_consumer_redelivered{consumer=probe,stream=RAW}`
+		age     = `countersign_consumer_oldest_pending_age_seconds{consumer=probe,stream=RAW}`
 		rawMsgs = `countersign_stream_messages{stream=RAW}`
-		stPend  = `countersign_consumer_pending{consumer=statesync,stream=STATE}`
+		stPend  = `countersign_consumer_pending{consumer=statesync-00,stream=STATE}`
 		dlqMsgs = `countersign_stream_messages{stream=DLQ}`
 	)
 	var held []jetstream.Msg

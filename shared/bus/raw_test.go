@@ -52,7 +52,7 @@ func TestRawRoundTripThroughJetStream(t *testing.T) {
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			subject := bus.RawSubject("acme", "docusign")
+			subject := bus.RawSubject("acme", "docusign", "env-1")
 			msg := bus.EncodeRaw(subject, "acme", "docusign", "203.0.113.7:4242", &tt.req)
 			if msg.Subject != subject {
 				t.Fatalf("subject %q", msg.Subject)

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/countersign/countersign/shared/subjects"
 )
 
 // Topology defaults.
@@ -43,6 +45,11 @@ type Topology struct {
 	// handlers, so it bounds the detection of a crashed worker, not the
 	// length of a handler.
 	AckWait time.Duration
+	// Partitions is how many partitions RAW and STATE are split into by
+	// envelope (default subjects.DefaultPartitions): each is consumed in
+	// order, one message in flight, so it bounds the pipeline's
+	// parallelism. Changing it re-hashes envelopes; do it with STATE empty.
+	Partitions int
 }
 
 func (t Topology) withDefaults() Topology {
@@ -63,6 +70,9 @@ func (t Topology) withDefaults() Topology {
 	}
 	if t.AckWait <= 0 {
 		t.AckWait = DefaultAckWait
+	}
+	if t.Partitions <= 0 {
+		t.Partitions = subjects.DefaultPartitions
 	}
 	if len(t.Backoff) > t.MaxDeliver {
 		// The server rejects a backoff longer than MaxDeliver.
@@ -114,9 +124,14 @@ func StreamConfigs(t Topology) []jetstream.StreamConfig {
 			Duplicates: 2 * time.Minute, Replicas: t.Replicas,
 		}
 	}
+	partition := func(c jetstream.StreamConfig) jetstream.StreamConfig {
+		p, _ := partitionOf(c.Name)
+		c.SubjectTransform = p.transform(t.Partitions)
+		return c
+	}
 	return []jetstream.StreamConfig{
-		limits(StreamRaw, "raw.>", t.RawMaxAge, 2*time.Minute),
-		work(StreamState, "state.>"),
+		partition(limits(StreamRaw, "raw.>", t.RawMaxAge, 2*time.Minute)),
+		partition(work(StreamState, "state.>")),
 		ledger(limits(StreamEnvelopes, "envelope.>", t.LedgerMaxAge, 10*time.Minute)),
 		limits(StreamDLQ, "dlq.>", t.DLQMaxAge, 2*time.Minute),
 		timers(work(StreamNotify, "notify.>")),
@@ -163,7 +178,7 @@ func ConsumerConfig(t Topology, durable, stream string, filter ...string) jetstr
 }
 
 // Setup declares every stream, bucket and the pipeline's durable
-// consumers (verifier on RAW, statesync on STATE). It is idempotent: any
+// consumers (verifier on RAW, statesync on STATE, one per partition). It is idempotent: any
 // number of processes may call it at once; an existing object is updated
 // to t. Returned errors name the object that failed.
 func Setup(ctx context.Context, js jetstream.JetStream, t Topology) error {
@@ -177,14 +192,5 @@ func Setup(ctx context.Context, js jetstream.JetStream, t Topology) error {
 			return fmt.Errorf("bus: bucket %s: %w", kc.Bucket, err)
 		}
 	}
-	consumers := []struct{ stream, durable string }{
-		{StreamRaw, ConsumerVerifier},
-		{StreamState, ConsumerStatesync},
-	}
-	for _, c := range consumers {
-		if _, err := js.CreateOrUpdateConsumer(ctx, c.stream, ConsumerConfig(t, c.durable, c.stream)); err != nil {
-			return fmt.Errorf("bus: consumer %s on %s: %w", c.durable, c.stream, err)
-		}
-	}
-	return nil
+	return setupPartitions(ctx, js, t)
 }

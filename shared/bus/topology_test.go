@@ -2,6 +2,8 @@ package bus_test
 
 import (
 	"context"
+	"errors"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -10,11 +12,13 @@ import (
 
 	"github.com/countersign/countersign/shared/bus"
 	"github.com/countersign/countersign/shared/meshtest"
+	"github.com/countersign/countersign/shared/subjects"
 )
 
 func TestSubjects(t *testing.T) {
 	tests := []struct{ got, want string }{
-		{bus.RawSubject("acme", "docusign"), "raw.acme.docusign"},
+		{bus.RawSubject("acme", "docusign", "env-1"), "raw.acme.docusign.env-1"},
+		{bus.RawSubject("acme", "docusign", ""), "raw.acme.docusign._"},
 		{bus.StateSubject("acme", "ZW52"), "state.acme.ZW52"},
 		{bus.DLQSubject("verifier", "acme"), "dlq.verifier.acme"},
 		{bus.DLQSubject("verifier", ""), "dlq.verifier._"},
@@ -97,17 +101,23 @@ func TestSetupIdempotentAndConcurrent(t *testing.T) {
 			t.Fatalf("bucket %s: history %d, err %v", b, st.History(), err)
 		}
 	}
-	for _, c := range []struct{ stream, durable string }{
-		{bus.StreamRaw, bus.ConsumerVerifier}, {bus.StreamState, bus.ConsumerStatesync},
+	for _, c := range []struct{ stream, family, filter string }{
+		{bus.StreamRaw, bus.ConsumerVerifier, "raw.*.*.*."}, {bus.StreamState, bus.ConsumerStatesync, "state.*.*."},
 	} {
-		cons, err := n.JS.Consumer(ctx, c.stream, c.durable)
-		if err != nil {
-			t.Fatalf("consumer %s: %v", c.durable, err)
+		for p := range subjects.DefaultPartitions {
+			durable := subjects.PartitionConsumer(c.family, p)
+			cons, err := n.JS.Consumer(ctx, c.stream, durable)
+			if err != nil {
+				t.Fatalf("consumer %s: %v", durable, err)
+			}
+			cfg := cons.CachedInfo().Config
+			if cfg.AckPolicy != jetstream.AckExplicitPolicy || cfg.MaxDeliver != bus.DefaultMaxDeliver ||
+				cfg.AckWait != bus.DefaultAckWait || cfg.MaxAckPending != 1 || cfg.FilterSubject != c.filter+strconv.Itoa(p) {
+				t.Fatalf("consumer %s config %+v", durable, cfg)
+			}
 		}
-		cfg := cons.CachedInfo().Config
-		if cfg.AckPolicy != jetstream.AckExplicitPolicy || cfg.MaxDeliver != bus.DefaultMaxDeliver ||
-			cfg.AckWait != bus.DefaultAckWait || cfg.MaxAckPending != bus.DefaultMaxAckPending {
-			t.Fatalf("consumer %s config %+v", c.durable, cfg)
+		if _, err := n.JS.Consumer(ctx, c.stream, c.family); !errors.Is(err, jetstream.ErrConsumerNotFound) {
+			t.Fatalf("unpartitioned consumer %s: %v", c.family, err)
 		}
 	}
 }

@@ -44,18 +44,55 @@ func NewWorker(js jetstream.JetStream, cfg WorkerConfig, h Handler, mw ...Middle
 // and settles them, and returns nil. In-flight handlers' context is
 // cancelled only ShutdownGrace after ctx is done. Run returns an error if
 // the consumer cannot be found or the connection closes under it.
+//
+// On a partitioned stream (RAW, STATE) cfg.Consumer names a family: Run
+// consumes every partition's durable at once, each in order with one
+// handler, so an envelope's messages are handled in the order stored.
 func (w *Worker) Run(ctx context.Context) error {
-	cons, err := w.js.Consumer(ctx, w.cfg.Stream, w.cfg.Consumer)
+	names, err := consumerNames(ctx, w.js, w.cfg.Stream, w.cfg.Consumer)
 	if err != nil {
-		return fmt.Errorf("bus: worker %s: consumer %s on %s: %w", w.cfg.Service, w.cfg.Consumer, w.cfg.Stream, err)
+		return fmt.Errorf("bus: worker %s: consumers %s on %s: %w", w.cfg.Service, w.cfg.Consumer, w.cfg.Stream, err)
+	}
+	if len(names) == 1 && names[0] == w.cfg.Consumer {
+		return w.consume(ctx, names[0], w.cfg.Concurrency, w.cfg.Batch)
+	}
+	// One failing partition (its consumer deleted, the connection closed)
+	// stops them all: a worker that silently skips a partition would
+	// strand its envelopes.
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var wg sync.WaitGroup
+	for _, name := range names {
+		wg.Go(func() {
+			if err := w.consume(ctx, name, 1, partitionBatch); err != nil {
+				cancel(err)
+			}
+		})
+	}
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+// partitionBatch bounds the pull of a partition consumer: the server
+// delivers one message at a time anyway (MaxAckPending 1).
+const partitionBatch = 8
+
+// consume runs one durable consumer with a pool of concurrency handlers.
+func (w *Worker) consume(ctx context.Context, consumer string, concurrency, batch int) error {
+	cons, err := w.js.Consumer(ctx, w.cfg.Stream, consumer)
+	if err != nil {
+		return fmt.Errorf("bus: worker %s: consumer %s on %s: %w", w.cfg.Service, consumer, w.cfg.Stream, err)
 	}
 	var ackWait time.Duration
 	if info := cons.CachedInfo(); info != nil {
 		ackWait = info.Config.AckWait
 	}
-	iter, err := cons.Messages(jetstream.PullMaxMessages(w.cfg.Batch))
+	iter, err := cons.Messages(jetstream.PullMaxMessages(batch))
 	if err != nil {
-		return fmt.Errorf("bus: worker %s: consume %s: %w", w.cfg.Service, w.cfg.Consumer, err)
+		return fmt.Errorf("bus: worker %s: consume %s: %w", w.cfg.Service, consumer, err)
 	}
 	defer iter.Stop()
 	// Handlers outlive ctx by ShutdownGrace: a verdict is worth waiting for.
@@ -69,7 +106,7 @@ func (w *Worker) Run(ctx context.Context) error {
 
 	jobs := make(chan jetstream.Msg)
 	var wg sync.WaitGroup
-	for range w.cfg.Concurrency {
+	for range concurrency {
 		wg.Go(func() {
 			for msg := range jobs {
 				w.process(hctx, msg, ackWait)

@@ -54,6 +54,9 @@ type Streams struct {
 	LedgerMaxAge Duration `yaml:"ledger_max_age"`
 	// MaxDeliver bounds deliveries of one message to a worker (default 10).
 	MaxDeliver int `yaml:"max_deliver"`
+	// Partitions is how many partitions RAW and STATE are split into by
+	// envelope; each is applied in order (default 16).
+	Partitions int `yaml:"partitions"`
 	// SyncAlways makes the embedded server fsync every write (slower; the
 	// default syncs every 2 minutes and relies on replicas/the OS).
 	SyncAlways bool `yaml:"sync_always"`

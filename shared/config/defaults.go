@@ -18,6 +18,7 @@ const (
 	DefaultRawMaxAge  = 30 * 24 * time.Hour
 	DefaultDLQMaxAge  = 365 * 24 * time.Hour
 	DefaultMaxDeliver = 10
+	DefaultPartitions = 16
 
 	DefaultAPIRate    = 10
 	DefaultAPIBurst   = 10
@@ -46,6 +47,7 @@ func (f *File) ApplyDefaults() {
 	setDuration(&st.RawMaxAge, DefaultRawMaxAge)
 	setDuration(&st.DLQMaxAge, DefaultDLQMaxAge)
 	setInt(&st.MaxDeliver, DefaultMaxDeliver)
+	setInt(&st.Partitions, DefaultPartitions)
 
 	for i := range f.Tenants {
 		t := &f.Tenants[i]

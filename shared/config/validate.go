@@ -107,6 +107,10 @@ func (v *validator) streams(s *Streams) {
 	if !s.EncryptionKey.IsZero() && len(s.EncryptionKey.Value()) < minStoreKey {
 		v.add("streams.encryption_key", "too short%s: at least %d characters (e.g. openssl rand -base64 32)", from(s.EncryptionKey), minStoreKey)
 	}
+	// Each partition costs a durable consumer per pipeline stage.
+	if s.Partitions < 1 || s.Partitions > 1024 {
+		v.add("streams.partitions", "must be between 1 and 1024")
+	}
 	v.nonNegative("streams.raw_max_age", float64(s.RawMaxAge))
 	v.nonNegative("streams.dlq_max_age", float64(s.DLQMaxAge))
 	v.nonNegative("streams.ledger_max_age", float64(s.LedgerMaxAge))

@@ -26,7 +26,7 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 func startBus(t *testing.T) *meshtest.NATS {
 	t.Helper()
 	n := meshtest.StartNATS(t)
-	if err := bus.Setup(t.Context(), n.JS, bus.Topology{MaxDeliver: testMaxDeliver}); err != nil {
+	if err := bus.Setup(t.Context(), n.JS, bus.Topology{MaxDeliver: testMaxDeliver, Partitions: 1}); err != nil {
 		t.Fatal(err)
 	}
 	return n

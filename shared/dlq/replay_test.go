@@ -33,7 +33,7 @@ func TestReplayByID(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := state.GetLastMsgForSubject(t.Context(), e.Subject)
+	got, err := state.GetLastMsgForSubject(t.Context(), e.Subject+".*") // the stream appends the partition
 	if err != nil {
 		t.Fatalf("replayed message: %v", err)
 	}
@@ -155,11 +155,11 @@ func TestReplayRaw(t *testing.T) {
 	n := startBus(t)
 	// No verifier runs here: its durable consumer would not touch RAW's history anyway.
 	before := time.Now().UTC()
-	first := publish(t, n.JS, bus.RawSubject("acme", "docusign"), "acme", "", []byte(`{"n":1}`), nats.Header{bus.HeaderMsgID: {"delivery-1"}})
-	publish(t, n.JS, bus.RawSubject("globex", "docusign"), "globex", "", []byte(`{"n":2}`), nil)
-	publish(t, n.JS, bus.RawSubject("acme", "adobesign"), "acme", "", []byte(`{"n":3}`), nil)
+	first := publish(t, n.JS, bus.RawSubject("acme", "docusign", "env-1"), "acme", "", []byte(`{"n":1}`), nats.Header{bus.HeaderMsgID: {"delivery-1"}})
+	publish(t, n.JS, bus.RawSubject("globex", "docusign", "env-1"), "globex", "", []byte(`{"n":2}`), nil)
+	publish(t, n.JS, bus.RawSubject("acme", "adobesign", "env-1"), "acme", "", []byte(`{"n":3}`), nil)
 	// An earlier replay in the window is not replayed again.
-	publish(t, n.JS, bus.RawSubject("acme", "docusign"), "acme", "", []byte(`{"n":1}`), nats.Header{bus.HeaderReplayOf: {"RAW-1"}})
+	publish(t, n.JS, bus.RawSubject("acme", "docusign", "env-1"), "acme", "", []byte(`{"n":1}`), nats.Header{bus.HeaderReplayOf: {"RAW-1"}})
 
 	cases := []struct {
 		name              string
@@ -185,7 +185,7 @@ func TestReplayRaw(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := raw.GetLastMsgForSubject(t.Context(), bus.RawSubject("acme", "docusign"))
+	got, err := raw.GetLastMsgForSubject(t.Context(), bus.RawSubject("acme", "docusign", "env-1")+".>")
 	if err != nil {
 		t.Fatal(err)
 	}

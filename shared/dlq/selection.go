@@ -187,5 +187,6 @@ func (s RawSelection) subjectFilter(now time.Time) (string, time.Time, error) {
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	return "raw." + tenant + "." + provider, until, nil
+	// Any envelope, any partition.
+	return "raw." + tenant + "." + provider + ".>", until, nil
 }

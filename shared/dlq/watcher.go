@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/countersign/countersign/shared/bus"
+	"github.com/countersign/countersign/shared/subjects"
 )
 
 // AdvisorySubject is where the server announces a message that reached
@@ -279,7 +280,7 @@ func maxDeliveriesLetter(raw *jetstream.RawStreamMsg, stream, consumer string, d
 	}
 	return bus.DeadLetter{
 		ID:             bus.DeadLetterID(consumer, stream, raw.Sequence),
-		Service:        consumer,
+		Service:        subjects.ConsumerFamily(consumer), // "statesync", not "statesync-07"
 		Tenant:         raw.Header.Get(bus.HeaderTenant),
 		EnvelopeID:     raw.Header.Get(bus.HeaderEnvelope),
 		Subject:        raw.Subject,

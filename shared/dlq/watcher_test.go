@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/countersign/countersign/shared/bus"
+	"github.com/countersign/countersign/shared/subjects"
 	"github.com/countersign/countersign/shared/meshtest"
 )
 
@@ -67,8 +68,8 @@ func TestWatcherDeadLettersExhaustedMessages(t *testing.T) {
 		// fact stream keeps its history.
 		removed bool
 	}{
-		{"work queue", bus.StreamState, bus.ConsumerStatesync, bus.StateSubject("acme", "env-1"), true},
-		{"limits stream", bus.StreamRaw, bus.ConsumerVerifier, bus.RawSubject("acme", "docusign"), false},
+		{"work queue", bus.StreamState, statesync0, bus.StateSubject("acme", "env-1"), true},
+		{"limits stream", bus.StreamRaw, verifier0, bus.RawSubject("acme", "docusign", "env-1"), false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -80,16 +81,16 @@ func TestWatcherDeadLettersExhaustedMessages(t *testing.T) {
 			seq := publish(t, n.JS, tc.subject, "acme", "env-1", payload, nil)
 			exhaust(t, n.JS, tc.stream, tc.consumer)
 
-			got := waitEntries(t, newTestStore(t, n), Filter{Service: tc.consumer}, 1)[0]
+			got := waitEntries(t, newTestStore(t, n), Filter{Service: subjects.ConsumerFamily(tc.consumer)}, 1)[0]
 			if got.ErrorClass != ClassMaxDeliveries || got.Attempts != testMaxDeliver || got.Tenant != "acme" ||
-				got.EnvelopeID != "env-1" || got.Subject != tc.subject || got.Stream != tc.stream ||
+				got.EnvelopeID != "env-1" || got.Subject != tc.subject+".0" || got.Stream != tc.stream ||
 				got.StreamSeq != seq || string(got.Payload) != string(payload) {
 				t.Errorf("entry = %+v", got)
 			}
 			if got.Header[bus.HeaderTenant][0] != "acme" {
 				t.Errorf("headers not kept: %v", got.Header)
 			}
-			if v := testutil.ToFloat64(metrics.DeadLetters.WithLabelValues(tc.consumer, ClassMaxDeliveries)); v != 1 {
+			if v := testutil.ToFloat64(metrics.DeadLetters.WithLabelValues(subjects.ConsumerFamily(tc.consumer), ClassMaxDeliveries)); v != 1 {
 				t.Errorf("countersign_dlq_total = %v, want 1", v)
 			}
 			stream, err := n.JS.Stream(t.Context(), tc.stream)
@@ -108,13 +109,13 @@ func TestWatcherDeadLettersExhaustedMessages(t *testing.T) {
 // sweep, or a retried write) leave one entry.
 func TestWatcherWritesOnceAcrossReplicas(t *testing.T) {
 	n := startBus(t)
-	seq := publish(t, n.JS, bus.RawSubject("acme", "docusign"), "acme", "env-1", []byte(`{}`), nil)
+	seq := publish(t, n.JS, bus.RawSubject("acme", "docusign", "env-1"), "acme", "env-1", []byte(`{}`), nil)
 	for range 2 {
 		w, err := NewWatcher(WatcherConfig{NC: n.Conn, JS: n.JS, Logger: quiet})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := w.deadLetter(t.Context(), bus.StreamRaw, bus.ConsumerVerifier, seq, 2, "test", time.Now()); err != nil {
+		if err := w.deadLetter(t.Context(), bus.StreamRaw, verifier0, seq, 2, "test", time.Now()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -128,7 +129,7 @@ func TestWatcherWritesOnceAcrossReplicas(t *testing.T) {
 func TestWatcherSweepsMissedAdvisories(t *testing.T) {
 	n := startBus(t)
 	dead := publish(t, n.JS, bus.StateSubject("acme", "env-1"), "acme", "env-1", []byte(`{"n":1}`), nil)
-	exhaust(t, n.JS, bus.StreamState, bus.ConsumerStatesync)
+	exhaust(t, n.JS, bus.StreamState, statesync0)
 	waiting := publish(t, n.JS, bus.StateSubject("acme", "env-2"), "acme", "env-2", []byte(`{"n":2}`), nil)
 
 	runWatcher(t, n, WatcherConfig{})
@@ -194,3 +195,9 @@ func TestWatcherWritesOnceAfterACrashBeforeTheDelete(t *testing.T) {
 		t.Errorf("message still stored (err %v)", err)
 	}
 }
+
+// The partition consumers of a one-partition topology (startBus).
+var (
+	statesync0 = subjects.PartitionConsumer(bus.ConsumerStatesync, 0)
+	verifier0  = subjects.PartitionConsumer(bus.ConsumerVerifier, 0)
+)

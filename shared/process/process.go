@@ -185,7 +185,7 @@ func Attach(ctx context.Context, env *Env, opts Options) error {
 	if env.reloads.metrics, err = newReloadMetrics(env.Registry); err != nil {
 		return err
 	}
-	if err := env.Registry.Register(bus.NewBacklogCollector(js, bus.TopologyConsumers())); err != nil {
+	if err := env.Registry.Register(bus.NewBacklogCollector(js, bus.TopologyConsumers(env.Topology))); err != nil {
 		return fmt.Errorf("backlog metrics: %w", err)
 	}
 	env.Health.AddReadiness("nats", func(context.Context) error {
@@ -266,5 +266,6 @@ func TopologyOf(f *config.File) bus.Topology {
 		DLQMaxAge:    f.Streams.DLQMaxAge.D(),
 		LedgerMaxAge: f.Streams.LedgerMaxAge.D(),
 		MaxDeliver:   f.Streams.MaxDeliver,
+		Partitions:   f.Streams.Partitions,
 	}
 }

@@ -1,0 +1,135 @@
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/countersign/countersign/shared/subjects"
+)
+
+// Events of one envelope must be applied in the order they arrived, yet
+// envelopes must proceed in parallel. RAW and STATE are therefore split
+// into partitions by (tenant, envelope): the stream itself appends
+// {{partition(P, tenant, envelope)}} to each subject it stores (a subject
+// transform, so no publisher can get it wrong), and each partition has its
+// own durable consumer with one message in flight. The server delivers a
+// partition's next message only once the previous one is acked or
+// terminated — across every replica of the consuming service — while a
+// nak'ed one is redelivered before anything behind it. Parallelism comes
+// from the number of partitions.
+
+// partitioned describes one partitioned stream: how many tokens its
+// publishers' subjects have and which of them (1-based) name the envelope.
+type partitioned struct {
+	stream, prefix string
+	tokens         int // subject tokens after the prefix, as published
+	keys           []int
+	family         string // the consumer family that consumes it in order
+}
+
+var partitionedStreams = []partitioned{
+	// raw.<tenant>.<provider>.<envelope token>
+	{stream: StreamRaw, prefix: "raw", tokens: 3, keys: []int{1, 3}, family: ConsumerVerifier},
+	// state.<tenant>.<envelope token>
+	{stream: StreamState, prefix: "state", tokens: 2, keys: []int{1, 2}, family: ConsumerStatesync},
+}
+
+// transform is the stream's subject transform: the published subject with
+// its partition appended. Subjects of another shape (one already carrying a
+// partition, as a replayed dead letter does) are stored unchanged.
+func (p partitioned) transform(n int) *jetstream.SubjectTransformConfig {
+	src, dst := p.prefix, p.prefix
+	for i := 1; i <= p.tokens; i++ {
+		src += ".*"
+		dst += ".{{wildcard(" + strconv.Itoa(i) + ")}}"
+	}
+	keys := ""
+	for _, k := range p.keys {
+		keys += "," + strconv.Itoa(k)
+	}
+	dst += ".{{partition(" + strconv.Itoa(n) + keys + ")}}"
+	return &jetstream.SubjectTransformConfig{Source: src, Destination: dst}
+}
+
+// filter is the subject filter of partition i.
+func (p partitioned) filter(i int) string {
+	f := p.prefix
+	for range p.tokens {
+		f += ".*"
+	}
+	return f + "." + strconv.Itoa(i)
+}
+
+// partitionConsumers returns the durable consumers of a partitioned stream,
+// one per partition, each with a single message in flight.
+func (p partitioned) consumers(t Topology) []jetstream.ConsumerConfig {
+	out := make([]jetstream.ConsumerConfig, t.Partitions)
+	for i := range t.Partitions {
+		c := ConsumerConfig(t, subjects.PartitionConsumer(p.family, i), p.stream, p.filter(i))
+		c.MaxAckPending = 1
+		out[i] = c
+	}
+	return out
+}
+
+// partitionOf returns the partitioned description of stream, if any.
+func partitionOf(stream string) (partitioned, bool) {
+	for _, p := range partitionedStreams {
+		if p.stream == stream {
+			return p, true
+		}
+	}
+	return partitioned{}, false
+}
+
+// setupPartitions creates or updates every partition consumer. The
+// unpartitioned durable of a family (an older layout) is deleted first: on
+// the STATE work queue its filter would overlap the partitions'.
+func setupPartitions(ctx context.Context, js jetstream.JetStream, t Topology) error {
+	t = t.withDefaults()
+	for _, p := range partitionedStreams {
+		err := js.DeleteConsumer(ctx, p.stream, p.family)
+		if err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+			return fmt.Errorf("bus: consumer %s on %s: delete unpartitioned: %w", p.family, p.stream, err)
+		}
+		for _, c := range p.consumers(t) {
+			if _, err := js.CreateOrUpdateConsumer(ctx, p.stream, c); err != nil {
+				return fmt.Errorf("bus: consumer %s on %s: %w", c.Durable, p.stream, err)
+			}
+		}
+	}
+	return nil
+}
+
+// consumerNames returns the durables a worker of family consumes on
+// stream: the family's partition consumers that exist, in partition order,
+// or the family's name itself when it is one unpartitioned durable.
+func consumerNames(ctx context.Context, js jetstream.JetStream, stream, family string) ([]string, error) {
+	if _, ok := partitionOf(stream); !ok {
+		return []string{family}, nil
+	}
+	s, err := js.Stream(ctx, stream)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	lister := s.ConsumerNames(ctx)
+	for name := range lister.Name() {
+		if name != family && subjects.ConsumerFamily(name) == family {
+			names = append(names, name)
+		}
+	}
+	if err := lister.Err(); err != nil {
+		return nil, err
+	}
+	if len(names) == 0 {
+		return []string{family}, nil
+	}
+	slices.Sort(names)
+	return names, nil
+}

@@ -1,0 +1,75 @@
+package bus_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/countersign/countersign/shared/bus"
+	"github.com/countersign/countersign/shared/meshtest"
+)
+
+// Two replicas of a worker on the partitioned STATE stream, handlers that
+// take a random while and fail now and then: every envelope's messages
+// are still handled (and acked) in the order they were stored, while
+// different envelopes run in parallel.
+func TestPartitionedWorkersKeepOrderPerEnvelope(t *testing.T) {
+	r := newRig(t, bus.Topology{Partitions: 4, MaxDeliver: 10})
+	const envelopes, perEnvelope = 12, 8
+	var (
+		mu       sync.Mutex
+		order    = map[string][]int{}
+		inFlight int
+		maxPar   int
+	)
+	h := func(ctx context.Context, m *bus.Message) error {
+		n, _ := strconv.Atoi(string(m.Data))
+		env := m.Header.Get(bus.HeaderEnvelope)
+		mu.Lock()
+		inFlight++
+		maxPar = max(maxPar, inFlight)
+		mu.Unlock()
+		defer func() { mu.Lock(); inFlight--; mu.Unlock() }()
+		time.Sleep(time.Duration(rand.IntN(3)) * time.Millisecond) // a handler's work, not synchronisation
+		if m.Delivered == 1 && rand.IntN(5) == 0 {
+			return bus.Retry(fmt.Errorf("flaky"), time.Millisecond)
+		}
+		mu.Lock()
+		order[env] = append(order[env], n)
+		mu.Unlock()
+		return nil
+	}
+	for range 2 {
+		r.run(r.stateConfig(), h)
+	}
+	for i := range perEnvelope {
+		for e := range envelopes {
+			r.publishState("acme", "env-"+strconv.Itoa(e), strconv.Itoa(i))
+		}
+	}
+	meshtest.CheckFor(t, waitLong, 20*time.Millisecond, func() error {
+		if n := r.streamMsgs(bus.StreamState); n != 0 {
+			return fmt.Errorf("STATE holds %d messages", n)
+		}
+		return nil
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	want := make([]int, perEnvelope)
+	for i := range want {
+		want[i] = i
+	}
+	for e := range envelopes {
+		if got := order["env-"+strconv.Itoa(e)]; !slices.Equal(got, want) {
+			t.Errorf("env-%d handled in order %v, want %v", e, got, want)
+		}
+	}
+	if maxPar < 2 {
+		t.Errorf("at most %d handlers ran at once: partitions did not run in parallel", maxPar)
+	}
+}
