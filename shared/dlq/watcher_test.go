@@ -12,8 +12,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/countersign/countersign/shared/bus"
-	"github.com/countersign/countersign/shared/subjects"
 	"github.com/countersign/countersign/shared/meshtest"
+	"github.com/countersign/countersign/shared/subjects"
 )
 
 // runWatcher runs a watcher until the test ends, once it is subscribed.
