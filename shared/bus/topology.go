@@ -50,3 +50,6 @@ func StateSubject(tenant, envelopeToken string) string {
 func DLQSubject(service, tenant string) string {
 	return subjects.DLQSubject(service, tenant)
 }
+
+// safeToken returns s, or "_" when s cannot be one subject token.
+func safeToken(s string) string { return subjects.SafeToken(s) }

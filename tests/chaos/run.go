@@ -299,7 +299,7 @@ func fireWithChaos(t meshtest.TB, sb *sandbox.Sandbox, envs []*sandbox.Envelope,
 // DLQ's only entry. It returns its RAW sequence.
 func plantPoison(t meshtest.TB, js jetstream.JetStream) uint64 {
 	t.Helper()
-	msg := nats.NewMsg(bus.RawSubject(Tenant, "standardwebhooks"))
+	msg := nats.NewMsg(bus.RawSubject(Tenant, "standardwebhooks", "poison"))
 	msg.Header.Set(HeaderPoison, "1")
 	msg.Header.Set(bus.HeaderTenant, Tenant)
 	msg.Header.Set(bus.HeaderProvider, "standardwebhooks")

@@ -316,7 +316,7 @@ func TestNATSConfigsCarryTheTopology(t *testing.T) {
 	t.Run("single", func(t *testing.T) {
 		js := setUpOn(t, startConf(t, "single.conf", map[string]string{}), 1)
 		// The largest callback ingress accepts, with headers, is one message.
-		msg := &nats.Msg{Subject: bus.RawSubject("acme", "docusign"), Data: make([]byte, 10<<20), Header: nats.Header{}}
+		msg := &nats.Msg{Subject: bus.RawSubject("acme", "docusign", "env-1"), Data: make([]byte, 10<<20), Header: nats.Header{}}
 		msg.Header.Set(bus.HeaderTenant, "acme")
 		msg.Header.Set("X-Docusign-Signature-1", strings.Repeat("s", 4096))
 		if _, err := js.PublishMsg(ctx, msg); err != nil {
@@ -330,7 +330,7 @@ func TestNATSConfigsCarryTheTopology(t *testing.T) {
 			nodes = append(nodes, startConf(t, n, ports))
 		}
 		js := setUpOn(t, nodes[0], 3)
-		if _, err := js.Publish(ctx, bus.RawSubject("acme", "docusign"), []byte("{}")); err != nil {
+		if _, err := js.Publish(ctx, bus.RawSubject("acme", "docusign", "env-1"), []byte("{}")); err != nil {
 			t.Fatalf("publish to RAW: %v", err)
 		}
 		s, err := js.Stream(ctx, bus.StreamRaw)

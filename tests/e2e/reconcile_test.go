@@ -114,7 +114,13 @@ func drained(t *testing.T, m *mesh.Mesh, timeout time.Duration) {
 	t.Helper()
 	ctx := context.Background()
 	meshtest.CheckFor(t, timeout, 50*time.Millisecond, func() error {
-		for _, c := range []struct{ stream, consumer string }{{bus.StreamRaw, bus.ConsumerVerifier}, {bus.StreamState, bus.ConsumerStatesync}} {
+		var pipeline []struct{ stream, consumer string }
+		for _, stream := range []string{bus.StreamRaw, bus.StreamState} {
+			for _, durable := range bus.TopologyConsumers(bus.Topology{})[stream] { // one per partition
+				pipeline = append(pipeline, struct{ stream, consumer string }{stream, durable})
+			}
+		}
+		for _, c := range pipeline {
 			cons, err := m.NATS.JS.Consumer(ctx, c.stream, c.consumer)
 			if err != nil {
 				return err
