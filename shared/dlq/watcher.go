@@ -279,8 +279,10 @@ func maxDeliveriesLetter(raw *jetstream.RawStreamMsg, stream, consumer string, d
 		header[k] = append([]string(nil), vs...)
 	}
 	return bus.DeadLetter{
-		ID:             bus.DeadLetterID(consumer, stream, raw.Sequence),
-		Service:        subjects.ConsumerFamily(consumer), // "statesync", not "statesync-07"
+		// The family ("statesync", not "statesync-07") names the service,
+		// as the worker does, so both derive the same entry id.
+		ID:             bus.DeadLetterID(subjects.ConsumerFamily(consumer), stream, raw.Sequence),
+		Service:        subjects.ConsumerFamily(consumer),
 		Tenant:         raw.Header.Get(bus.HeaderTenant),
 		EnvelopeID:     raw.Header.Get(bus.HeaderEnvelope),
 		Subject:        raw.Subject,
