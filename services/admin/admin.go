@@ -6,6 +6,7 @@ package admin
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -49,6 +50,9 @@ type Config struct {
 	// Health serves /healthz and /readyz; the admin service adds its own
 	// readiness check to it (default: a new one).
 	Health *telemetry.Health
+	// TLS, when set, serves HTTPS (admin.tls, with client_ca_file: mTLS;
+	// see shared/tlsconf).
+	TLS *tls.Config
 	// Mount, if set, adds routes behind the bearer token (DLQ, replay).
 	Mount func(mux *http.ServeMux)
 	// MountPublic, if set, adds routes served without a token (the ops
@@ -151,7 +155,10 @@ func (s *Service) Run(ctx context.Context) error {
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
-	s.log.InfoContext(ctx, "admin: listening", "addr", ln.Addr().String())
+	if s.cfg.TLS != nil {
+		ln = tls.NewListener(ln, s.cfg.TLS)
+	}
+	s.log.InfoContext(ctx, "admin: listening", "addr", ln.Addr().String(), "tls", s.cfg.TLS != nil)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {

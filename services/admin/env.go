@@ -2,6 +2,8 @@ package admin
 
 import (
 	"context"
+	"crypto/tls"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -9,6 +11,7 @@ import (
 	"github.com/countersign/countersign/shared/config"
 	"github.com/countersign/countersign/shared/process"
 	"github.com/countersign/countersign/shared/service"
+	"github.com/countersign/countersign/shared/tlsconf"
 )
 
 // forwardTimeout bounds a request the admin API forwards to a service's
@@ -34,9 +37,18 @@ func FromEnv(ctx context.Context, env *process.Env) (process.Runner, error) {
 		}
 		return func() { tokens.Store(set) }, nil
 	})
+	var tlsConfig *tls.Config
+	if env.File.Admin.TLS != nil {
+		certs, err := tlsconf.New(env.File.Admin.TLS)
+		if err != nil {
+			return nil, fmt.Errorf("admin.tls: %w", err)
+		}
+		tlsConfig = certs.Config()
+		env.OnReload(func(f *config.File) (func(), error) { return certs.Reload(f.Admin.TLS) })
+	}
 	log := env.Logger.With("service", service.Admin)
 	s, err := New(ctx, Config{
-		Addr: env.Settings.AdminAddr, Access: tokens, JS: env.JS,
+		Addr: env.Settings.AdminAddr, Access: tokens, JS: env.JS, TLS: tlsConfig,
 		Logger: log, Registry: env.Registry, Health: env.Health,
 		Mount: mountAll(dlqMount, func(mux *http.ServeMux) {
 			mux.Handle("POST /v1/reconcile", tenantScoped(service.Forward(env.NC, service.Reconciler, service.EndpointReconcile, forwardTimeout)))

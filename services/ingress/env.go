@@ -2,9 +2,12 @@ package ingress
 
 import (
 	"context"
+	"fmt"
 
+	"github.com/countersign/countersign/shared/config"
 	"github.com/countersign/countersign/shared/process"
 	"github.com/countersign/countersign/shared/service"
+	"github.com/countersign/countersign/shared/tlsconf"
 )
 
 // FromEnv builds the ingress of a process, registered as the
@@ -12,11 +15,20 @@ import (
 // this wiring.
 func FromEnv(ctx context.Context, env *process.Env) (process.Runner, error) {
 	log := env.Logger.With("service", service.Ingress)
-	s, err := New(ctx, Config{
+	cfg := Config{
 		Addr: env.Settings.IngressAddr, File: env.File, JS: env.JS,
 		Logger: log, Registry: env.Registry,
 		Health: env.Health, Gatherer: env.Registry,
-	})
+	}
+	if env.File.Ingress.TLS != nil {
+		certs, err := tlsconf.New(env.File.Ingress.TLS)
+		if err != nil {
+			return nil, fmt.Errorf("ingress.tls: %w", err)
+		}
+		cfg.TLS = certs.Config()
+		env.OnReload(func(f *config.File) (func(), error) { return certs.Reload(f.Ingress.TLS) })
+	}
+	s, err := New(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ package ingress
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -37,6 +38,8 @@ type Config struct {
 	// /readyz, /metrics) as well.
 	Health   *telemetry.Health
 	Gatherer *prometheus.Registry
+	// TLS, when set, serves HTTPS (ingress.tls; see shared/tlsconf).
+	TLS *tls.Config
 	// Now is the clock (tests); default time.Now.
 	Now func() time.Time
 }
@@ -119,13 +122,20 @@ func (s *Service) Run(ctx context.Context) error {
 		IdleTimeout:       lim.IdleTimeout.D(),
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelWarn),
+		TLSConfig:         s.cfg.TLS,
 	}
 	return serve(ctx, srv, s.cfg.Logger)
 }
 
 func serve(ctx context.Context, srv *http.Server, log *slog.Logger) error {
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
+	go func() {
+		if srv.TLSConfig != nil {
+			errc <- srv.ListenAndServeTLS("", "") // certificates from TLSConfig (tlsconf)
+			return
+		}
+		errc <- srv.ListenAndServe()
+	}()
 	log.Info("listening", "addr", srv.Addr)
 	select {
 	case err := <-errc:

@@ -111,3 +111,19 @@ func TestStreamsEncryptionKey(t *testing.T) {
 		t.Fatalf("short key: %v", err)
 	}
 }
+
+func TestTLSSections(t *testing.T) {
+	_, err := Parse("/etc/cs/c.yaml", []byte(`
+admin: {tokens: [t], tls: {cert_file: a.pem}}
+ingress: {tls: {cert_file: /nonexistent/a.pem, key_file: /nonexistent/a.key, client_ca_file: ca.pem}}
+`))
+	for _, w := range []string{
+		"admin.tls.key_file: required",
+		"ingress.tls: cannot load the key pair: open /nonexistent/a.pem",
+		"ingress.tls.client_ca_file: client_ca_file applies to admin.tls only",
+	} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("message lacks %q:\n%v", w, err)
+		}
+	}
+}

@@ -25,6 +25,8 @@ type Admin struct {
 	// Tokens are the bearer tokens the admin API accepts (resolved), with
 	// the tenants and role of each.
 	Tokens []AdminToken `yaml:"tokens"`
+	// TLS, when set, serves the admin API over HTTPS (optionally mTLS).
+	TLS *TLS `yaml:"tls"`
 }
 
 // Ingress holds ingress limits shared by all tenants.
@@ -39,6 +41,8 @@ type Ingress struct {
 	// PersistTimeout bounds the wait for the JetStream ack (default 5s);
 	// past it the answer is 503.
 	PersistTimeout Duration `yaml:"persist_timeout"`
+	// TLS, when set, serves ingress over HTTPS.
+	TLS *TLS `yaml:"tls"`
 }
 
 // Streams configures the JetStream topology.

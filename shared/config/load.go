@@ -51,6 +51,7 @@ func Parse(path string, data []byte) (*File, error) {
 		return nil, err
 	}
 	f.ApplyDefaults()
+	f.resolveTLSPaths()
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}

@@ -42,6 +42,8 @@ func (f *File) Validate() error {
 	}
 	v := &validator{p: problems{file: name}, lines: f.lines}
 	v.adminTokens(&f.Admin, f.Tenants)
+	v.tls(f.Admin.TLS, "admin.tls", true)
+	v.tls(f.Ingress.TLS, "ingress.tls", false)
 	v.ingress(&f.Ingress)
 	v.streams(&f.Streams)
 	ids := map[string]string{}

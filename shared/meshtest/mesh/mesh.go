@@ -6,6 +6,7 @@ package mesh
 
 import (
 	"context"
+	"crypto/tls"
 
 	"fmt"
 	"io"
@@ -120,8 +121,8 @@ func Start(t meshtest.TB, opts Options) *Mesh {
 		m.Redis = meshtest.StartRedis(t)
 		m.settings.RedisURL = m.Redis.URL
 	}
-	m.IngressURL = "http://" + m.settings.IngressAddr
-	m.AdminURL = "http://" + m.settings.AdminAddr
+	m.IngressURL = scheme(file.Ingress.TLS) + m.settings.IngressAddr
+	m.AdminURL = scheme(file.Admin.TLS) + m.settings.AdminAddr
 	m.StartServices(t)
 	t.Cleanup(m.StopServices)
 	return m
@@ -164,7 +165,7 @@ func (m *Mesh) StartServices(t meshtest.TB) {
 			return fmt.Errorf("services stopped: %v", err)
 		default:
 		}
-		resp, err := http.Get(m.IngressURL + "/healthz")
+		resp, err := probe.Get(m.IngressURL + "/healthz")
 		if err != nil {
 			return err
 		}
@@ -214,3 +215,16 @@ func parseLevel(s string) slog.Level {
 	}
 	return l
 }
+
+// scheme is the URL scheme of a listener with t.
+func scheme(t *config.TLS) string {
+	if t != nil {
+		return "https://"
+	}
+	return "http://"
+}
+
+// probe checks readiness only: it does not verify the test's certificate.
+var probe = &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+	TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, //nolint:gosec // readiness probe of a test server
+}}
