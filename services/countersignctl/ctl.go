@@ -58,9 +58,10 @@ type command struct {
 	path, args, help string
 	// flags adds the command's own flags; nil for none.
 	flags func(fs *flag.FlagSet, o *opts)
-	// nargs is the number of positional arguments it takes.
-	nargs int
-	run   func(ctx context.Context, c *session, args []string, o *opts) error
+	// nargs is the number of positional arguments it takes; maxArgs, if
+	// larger, allows up to that many.
+	nargs, maxArgs int
+	run            func(ctx context.Context, c *session, args []string, o *opts) error
 }
 
 // opts hold every command's own flags (each command reads its own).
@@ -70,6 +71,7 @@ type opts struct {
 	ids                    string
 	limit                  int
 	yes, force             bool
+	state, provider, q     string
 }
 
 var commands = []command{
@@ -77,10 +79,14 @@ var commands = []command{
 	{path: "ledger verify", args: "<tenant> <id>", nargs: 2, help: "fetch the ledger and re-check every hash and seq here (exit 3 if it does not verify)", run: ledgerVerify},
 	{path: "dlq list", args: "", nargs: 0, help: "dead letters, newest first", flags: dlqFlags, run: dlqList},
 	{path: "replay", args: "(--ids ID,… | --since T [--until T])", nargs: 0, help: "replay dead letters to their original subject (a dry run unless --yes)", flags: replayFlags, run: replay},
-	{path: "reconcile", args: "<tenant> <provider>", nargs: 2, help: "run a reconciliation window against the provider's API now", flags: reconcileFlags, run: reconcile},
+	{path: "reconcile", args: "<tenant> [<provider>]", nargs: 1, maxArgs: 2, help: "with a provider: run a reconciliation window against its API now; without: each provider's cursor, last round and lease", flags: reconcileFlags, run: reconcile},
 	{path: "export show", args: "<tenant> <id>", nargs: 2, help: "an envelope's DMS export: state, location, artefacts", run: exportShow},
 	{path: "export run", args: "<tenant> <id>", nargs: 2, help: "export the envelope again (idempotent: same keys, same bytes)", run: exportRun},
 	{path: "notify resume", args: "<tenant>", nargs: 1, help: "resume a tenant's paused reminders", run: notifyResume},
+	// Beyond CONTRACT.md's list (README documents them).
+	{path: "envelope list", args: "<tenant>", nargs: 1, help: "a tenant's envelopes, most recently updated first", flags: listFlags, run: envelopeList},
+	{path: "notify status", args: "<tenant>", nargs: 1, help: "the notifier's state for a tenant: paused or not, rates, pending timers", run: notifyStatus},
+	{path: "audit", args: "", nargs: 0, help: "who did what: the operate actions of the audit trail, newest first", flags: auditFlags, run: auditList},
 }
 
 // Run runs one command line (args without the program name) and returns
@@ -137,7 +143,7 @@ func run(ctx context.Context, args []string, stdio IO) error {
 	if err != nil {
 		return flagError(err)
 	}
-	if len(pos) != cmd.nargs {
+	if len(pos) < cmd.nargs || len(pos) > max(cmd.nargs, cmd.maxArgs) {
 		return fmt.Errorf("%w: %s takes %s (got %d arguments)", ErrUsage, cmd.path, argsText(cmd), len(pos))
 	}
 	c, err := newSession(g, stdio)
@@ -223,6 +229,8 @@ Flags:
   dlq list:       --tenant T --service S --class C --since T --until T --limit N
   replay:         --ids ID,… | --since T [--until T] [--tenant T --service S --class C] [--force] [--yes]
   reconcile:      --since T
+  envelope list:  --state S --provider P --q PART-OF-ID --limit N
+  audit:          --tenant T --since T --limit N
 
 Times are RFC 3339 or a duration back from now (90m, 6h, 7d).
 Exit codes: 0 ok, 1 failure, 2 usage, 3 the ledger does not verify.

@@ -19,10 +19,28 @@ func notifyResume(ctx context.Context, c *session, args []string, _ *opts) error
 	if c.json {
 		return c.printJSON(data)
 	}
-	// The answer's fields are the notifier's to choose: show them all.
+	return printObject(c, data, fmt.Sprintf("reminders of %s resumed", tenant))
+}
+
+// notifyStatus shows the notifier's state for a tenant
+// (GET /v1/tenants/{t}/notify).
+func notifyStatus(ctx context.Context, c *session, args []string, _ *opts) error {
+	data, err := c.get(ctx, "/v1/tenants/"+url.PathEscape(args[0])+"/notify", nil, nil)
+	if err != nil {
+		return err
+	}
+	if c.json {
+		return c.printJSON(data)
+	}
+	return printObject(c, data, "no status")
+}
+
+// printObject shows a JSON object's fields, sorted (the notifier's to
+// choose), or empty when it has none.
+func printObject(c *session, data []byte, empty string) error {
 	var obj map[string]any
 	if json.Unmarshal(data, &obj) != nil || len(obj) == 0 {
-		_, err := fmt.Fprintf(c.stdout, "reminders of %s resumed\n", tenant)
+		_, err := fmt.Fprintln(c.stdout, empty)
 		return err
 	}
 	keys := make([]string, 0, len(obj))

@@ -223,8 +223,32 @@ func TestCountersignctl(t *testing.T) {
 		if err := json.Unmarshal([]byte(out), &a); err != nil || a.Tenant != "acme" || a.Provider != "docusign" {
 			t.Errorf("--json: %v %+v", err, a)
 		}
-		wantExit(t, m, 1, []string{"404", "no reconciled provider"}, "reconcile", "acme", "standardwebhooks")
+		wantExit(t, m, 1, []string{"404"}, "reconcile", "acme", "standardwebhooks")
 		wantExit(t, m, 2, nil, "reconcile", "acme", "docusign", "--since", "soon")
+		// The tenant alone: what the reconciler keeps per provider.
+		wantExit(t, m, 0, []string{"PROVIDER", "docusign"}, "reconcile", "acme")
+		out = wantExit(t, m, 0, nil, "reconcile", "acme", "--json")
+		if !strings.Contains(out, `"provider":"docusign"`) || !strings.Contains(out, `"last_round"`) {
+			t.Errorf("reconcile acme --json: %s", out)
+		}
+		wantExit(t, m, 2, nil, "reconcile", "acme", "--since", "1h")
+		wantExit(t, m, 2, nil, "reconcile", "acme", "docusign", "extra")
+	})
+
+	t.Run("envelope list and audit", func(t *testing.T) {
+		wantExit(t, m, 0, []string{"ctl-ok", "ctl-forged", "ctl-tampered", "3 envelopes (3 scanned)"}, "envelope", "list", "acme")
+		if out := wantExit(t, m, 0, []string{"ctl-ok", "1 envelopes"}, "envelope", "list", "acme", "--q", "OK", "--state", "completed"); strings.Contains(out, "ctl-forged") {
+			t.Errorf("--q OK lists ctl-forged:\n%s", out)
+		}
+		wantExit(t, m, 0, []string{"no envelopes match"}, "envelope", "list", "acme", "--state", "voided")
+		wantExit(t, m, 1, []string{"400"}, "envelope", "list", "acme", "--state", "bogus")
+		// The replay and the reconcile rounds above, by token name.
+		wantExit(t, m, 0, []string{"token#0", "POST /v1/replay", "POST /v1/reconcile"}, "audit", "--tenant", "acme")
+		// A scoped token sees its tenants' records.
+		code, out, errOut := countersignctlWithToken(m, ctlReadToken, "audit")
+		if code != 0 || !strings.Contains(out, "POST /v1/reconcile") {
+			t.Errorf("audit with acme's read token: exit %d\n%s%s", code, out, errOut)
+		}
 	})
 
 	// A read token reads and verifies, and every action is refused with
@@ -261,6 +285,7 @@ func TestCountersignctl(t *testing.T) {
 			{"export", "show", "acme", "ctl-ok"},
 			{"export", "run", "acme", "ctl-ok"},
 			{"notify", "resume", "acme"},
+			{"notify", "status", "acme"},
 		} {
 			code, out, errOut := ctl(t, m, args...)
 			switch {
