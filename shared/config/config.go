@@ -78,6 +78,9 @@ type Tenant struct {
 	// Notify is the tenant's reminder and escalation playbook (nil: the
 	// notifier leaves the tenant alone).
 	Notify *Notify `yaml:"notify"`
+	// Export is where completed envelopes are exported (export.go); nil:
+	// DefaultExportTarget, no purge.
+	Export *Export `yaml:"export"`
 }
 
 // RateLimit is a token bucket: Rate callbacks per second, Burst at once.

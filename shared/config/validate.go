@@ -125,6 +125,7 @@ func (v *validator) tenant(t *Tenant, path string) {
 	v.nonNegative(path+".rate_limit.rate", t.RateLimit.Rate)
 	v.nonNegative(path+".rate_limit.burst", float64(t.RateLimit.Burst))
 	v.notify(t.Notify, path+".notify")
+	v.export(t.Export, path+".export")
 	// A provider's id (its kind, or its name for kind hmac) is its URL
 	// path segment: two of one id under a tenant could not be told apart.
 	ids := map[string]string{}
