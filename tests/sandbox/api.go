@@ -21,6 +21,7 @@ import (
 //	Adobe Sign     GET  /api/rest/v6/agreements/{id}
 //	eSignAnyWhere  GET  /v6/envelope/{id}, /v6/envelope/{id}/files, /v6/file/{fileId};
 //	               POST /v6/envelope/delete
+//	documents and purges: see documentRoutes
 //
 // Authentication is each provider's: bearer token (DocuSign, Adobe Sign),
 // basic auth with the API key as user (Dropbox Sign), apiToken header
@@ -39,6 +40,7 @@ func (s *Sandbox) APIHandler() http.Handler {
 	mux.Handle("GET /v6/envelope/{id}/files", s.esawAuth(s.esawFiles))
 	mux.Handle("GET /v6/file/{fileId}", s.esawAuth(s.esawFile))
 	mux.Handle("POST /v6/envelope/delete", s.esawAuth(s.esawDelete))
+	s.documentRoutes(mux)
 	return s.faults(mux)
 }
 

@@ -172,5 +172,5 @@ func (s *Sandbox) docuSignDocument(w http.ResponseWriter, r *http.Request) {
 		docuSignError(w, http.StatusNotFound, "ENVELOPE_DOES_NOT_EXIST", "The envelope specified either does not exist or you have no rights to the envelope.")
 		return
 	}
-	writePDF(w, fakePDF(KindDocuSign, v.env.ID, doc))
+	s.writeDocument(w, KindDocuSign, v.env.ID, doc)
 }

@@ -83,7 +83,7 @@ func (s *Sandbox) esawFile(w http.ResponseWriter, r *http.Request) {
 		esawError(w, http.StatusNotFound, "ERR0008", "File not found")
 		return
 	}
-	writePDF(w, fakePDF(KindESignAnyWhere, v.env.ID, kind))
+	s.writeDocument(w, KindESignAnyWhere, v.env.ID, kind)
 }
 
 // esawDelete deletes an envelope: afterwards it is not found.
@@ -98,8 +98,12 @@ func (s *Sandbox) esawDelete(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	t := s.byID[KindESignAnyWhere][req.EnvelopeID]
 	found := t != nil && t.happened > 0 && !t.deleted
+	if t != nil {
+		t.purges++
+	}
 	if found {
 		t.deleted = true
+		t.purged = true
 	}
 	s.mu.Unlock()
 	if !found {

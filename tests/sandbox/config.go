@@ -59,6 +59,13 @@ type APIConfig struct {
 	// Rate429Pct and Rate5xxPct are the shares (0–1) of API requests
 	// answered 429 or 503, both with Retry-After.
 	Rate429Pct, Rate5xxPct float64
+	// DocumentBytes is the size of every document the APIs serve (signed
+	// PDFs, audit trails); 0 serves a small stand-in. See Document.
+	DocumentBytes int64
+	// DropboxFilesNotReady is how many times Dropbox Sign answers a
+	// request's files call 409 ("still being processed") before serving
+	// them, as it does until signature_request_downloadable.
+	DropboxFilesNotReady int
 }
 
 // Config configures a Sandbox. Percentages are shares in [0, 1].

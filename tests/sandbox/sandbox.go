@@ -31,6 +31,11 @@ type tracked struct {
 	// stored marks steps whose callback countersign answered with a 2xx.
 	stored  []bool
 	deleted bool
+	// purges counts purge calls; purged hides the documents (documents.go).
+	purges int
+	purged bool
+	// fileCalls counts Dropbox Sign files calls (DropboxFilesNotReady).
+	fileCalls int
 }
 
 // New returns a sandbox for cfg (defaults applied); errors wrap ErrConfig.

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -45,6 +46,13 @@ type Client struct {
 	base *url.URL
 	http *retryablehttp.Client
 	auth func(h http.Header)
+
+	// downloads is http without the whole-request timeout (download.go).
+	downloadsOnce sync.Once
+	downloads     *retryablehttp.Client
+	// once is http retrying only "not processed" answers (DoOnce).
+	onceOnce sync.Once
+	once     *retryablehttp.Client
 }
 
 // Options tune a Client beyond config.API (tests shorten the waits).
@@ -125,6 +133,11 @@ func (c *Client) GetJSON(ctx context.Context, path string, query url.Values, out
 // non-2xx final answer is a *StatusError (the body is closed); a 2xx
 // answer's body is the caller's to close.
 func (c *Client) Do(ctx context.Context, method, path string, query url.Values, body []byte) (*http.Response, error) {
+	return c.send(ctx, c.http, method, path, query, body)
+}
+
+// send is Do through hc.
+func (c *Client) send(ctx context.Context, hc *retryablehttp.Client, method, path string, query url.Values, body []byte) (*http.Response, error) {
 	u := *c.base
 	u.Path = c.base.Path + path
 	if query != nil {
@@ -143,7 +156,7 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 		req.Header.Set("Content-Type", "application/json")
 	}
 	c.auth(req.Header)
-	resp, err := c.http.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("apiclient: %s %s: %w", method, path, err)
 	}
