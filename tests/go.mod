@@ -9,6 +9,7 @@ replace github.com/countersign/countersign/shared => ../shared
 require (
 	github.com/countersign/countersign/services/countersign v0.0.0
 	github.com/countersign/countersign/services/countersignctl v0.0.0
+	github.com/countersign/countersign/services/dmsexport v0.0.0
 )
 
 require (
@@ -23,6 +24,7 @@ require (
 
 replace (
 	github.com/countersign/countersign/services/admin => ../services/admin
+	github.com/countersign/countersign/services/dmsexport => ../services/dmsexport
 	github.com/countersign/countersign/services/countersign => ../services/countersign
 	github.com/countersign/countersign/services/countersignctl => ../services/countersignctl
 	github.com/countersign/countersign/services/ingress => ../services/ingress

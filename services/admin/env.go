@@ -21,9 +21,9 @@ const forwardTimeout = 55 * time.Second
 // FromEnv builds the admin API of a process, registered as the
 // countersign-admin micro service: the all-in-one and cmd/admin share this
 // wiring. Behind the token it mounts the DLQ browse and replay routes
-// (dlq.go) and forwards POST /v1/reconcile to the reconciler's endpoint
-// over NATS — whichever process runs it — so admin never imports another
-// service.
+// (dlq.go), forwards POST /v1/reconcile to the reconciler's endpoint and
+// the export routes (export.go) to the DMS exporter's, over NATS —
+// whichever process runs them — so admin never imports another service.
 func FromEnv(ctx context.Context, env *process.Env) (process.Runner, error) {
 	dlqMount, err := dlqRoutes(env)
 	if err != nil {
@@ -52,7 +52,7 @@ func FromEnv(ctx context.Context, env *process.Env) (process.Runner, error) {
 		Logger: log, Registry: env.Registry, Health: env.Health,
 		Mount: mountAll(dlqMount, func(mux *http.ServeMux) {
 			mux.Handle("POST /v1/reconcile", tenantScoped(service.Forward(env.NC, service.Reconciler, service.EndpointReconcile, forwardTimeout)))
-		}),
+		}, exportRoutes(env.NC)),
 	})
 	if err != nil {
 		return nil, err

@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -40,9 +39,11 @@ const (
 	// most one S3 part (8 MiB) or one object store chunk in memory, so
 	// memory stays far below the 64 MB budget whatever the documents' size.
 	DefaultConcurrency = 4
-	// NotReadyDelay is the wait before asking again for files the
-	// provider is still preparing.
-	NotReadyDelay = 15 * time.Second
+	// NotReadyDelay is the first wait before asking again for files the
+	// provider is still preparing; it doubles per delivery up to
+	// NotReadyMaxDelay (with MaxDeliver 10: about 20 minutes in all).
+	NotReadyDelay    = 5 * time.Second
+	NotReadyMaxDelay = 5 * time.Minute
 	// LedgerWait is the wait before checking again that exported is on
 	// the ledger (the purge waits for it, so the ledger says exported
 	// before purged).
@@ -53,7 +54,6 @@ const (
 type Config struct {
 	File     *config.File
 	JS       jetstream.JetStream
-	NC       *nats.Conn
 	Logger   *slog.Logger
 	Registry prometheus.Registerer
 	// WorkerMetrics are the bus worker metrics (nil: none).
@@ -68,9 +68,9 @@ type Config struct {
 	APIOptions apiclient.Options
 	// Targets opens a tenant's target (default target.Open).
 	Targets func(ctx context.Context, t config.Tenant) (target.Target, error)
-	// Failed is called once when an export has failed for good (its job
-	// dead-lettered): the hook for the countersign.export_failed
-	// notification. Nil: logged and counted only.
+	// Failed, if set, is called when an export has failed for good (its
+	// job dead-lettered), after countersign.export_failed is queued for
+	// the tenant's notify channels.
 	Failed func(ctx context.Context, r Record)
 	// Now is the clock (default time.Now).
 	Now func() time.Time
@@ -93,6 +93,8 @@ type tenant struct {
 	target  target.Target
 	purge   bool
 	clients map[string]providers.DocumentClient // provider kind → client
+	// channels receive countersign.export_failed (notify.channels).
+	channels []config.Channel
 }
 
 // New builds the service: the exports bucket, both durable consumers, one
@@ -116,6 +118,9 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 			if c != nil {
 				tn.clients[p.Kind] = c
 			}
+		}
+		if t.Notify != nil {
+			tn.channels = t.Notify.Channels
 		}
 		if len(tn.clients) == 0 {
 			continue // nothing to download from: no target needed
@@ -205,12 +210,7 @@ func (c *Config) withDefaults() error {
 	return nil
 }
 
-// Run consumes ENVELOPES and EXPORT and answers the status and run
-// endpoints until ctx is done.
+// Run consumes ENVELOPES and EXPORT until ctx is done.
 func (s *Service) Run(ctx context.Context) error {
-	g := process.Group{s.trigger, s.jobs}
-	if s.cfg.NC != nil {
-		g = append(g, process.RunFunc(s.serveAPI))
-	}
-	return g.Run(ctx)
+	return process.Group{s.trigger, s.jobs}.Run(ctx)
 }

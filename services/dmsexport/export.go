@@ -112,15 +112,20 @@ func (s *Service) export(ctx context.Context, m *bus.Message) error {
 	if last {
 		s.metrics.exports.WithLabelValues(j.Tenant, j.Provider, "failed").Inc()
 		s.log.Error("export failed", "tenant", j.Tenant, "envelope", j.EnvelopeID, "provider", j.Provider, "err", msg)
-		if s.cfg.Failed != nil && uerr == nil {
-			s.cfg.Failed(ctx, *final)
+		if uerr == nil {
+			s.notifyFailed(ctx, *final)
+			if s.cfg.Failed != nil {
+				s.cfg.Failed(ctx, *final)
+			}
 		}
 	} else {
 		s.metrics.exports.WithLabelValues(j.Tenant, j.Provider, "retry").Inc()
 		s.log.Warn("export attempt failed, will retry", "tenant", j.Tenant, "envelope", j.EnvelopeID, "attempt", m.Delivered, "err", msg)
 	}
 	if errors.Is(err, providers.ErrNotReady) {
-		return bus.Retry(err, NotReadyDelay)
+		// Files still being prepared: wait longer each time, so the
+		// deliveries before the DLQ span minutes, not seconds.
+		return bus.Retry(err, min(NotReadyDelay<<min(m.Delivered-1, 10), NotReadyMaxDelay))
 	}
 	return err
 }

@@ -9,8 +9,16 @@ const (
 	Statesync  = "statesync"
 	Reconciler = "reconciler"
 	Admin      = "admin"
+	DMSExport  = "dmsexport"
 
 	// EndpointReconcile (reconciler) runs a reconciliation window now:
 	// {"tenant","provider","since"} → {"tenant","provider","checked","drift","published"}.
 	EndpointReconcile = "reconcile"
+
+	// EndpointExportStatus (dmsexport) answers an envelope's export:
+	// {"tenant","envelope_id"} → exportapi.Status; 404 when there is none.
+	EndpointExportStatus = "export_status"
+	// EndpointExport (dmsexport) exports an envelope (again): same
+	// request, answers the Status of the queued export.
+	EndpointExport = "export"
 )

@@ -63,6 +63,9 @@ type ConfigParams struct {
 	// Reconcile, when set, is the YAML flow map of every API provider's
 	// reconcile: section (e.g. "{interval: 5s, incident_interval: 2s}").
 	Reconcile string
+	// Export, when set, is the YAML flow map of the tenant's export:
+	// section (e.g. `{target: "file:///x", purge_at_provider: true}`).
+	Export string
 }
 
 // RenderConfig returns a countersign YAML config with one tenant and all
@@ -76,7 +79,11 @@ func RenderConfig(p ConfigParams) string {
 	if p.PersistTimeout != "" {
 		fmt.Fprintf(&b, "ingress:\n  persist_timeout: %s\n", p.PersistTimeout)
 	}
-	fmt.Fprintf(&b, "tenants:\n  - id: %s\n    rate_limit: {rate: 100000, burst: 100000}\n    providers:\n", p.Tenant)
+	fmt.Fprintf(&b, "tenants:\n  - id: %s\n    rate_limit: {rate: 100000, burst: 100000}\n", p.Tenant)
+	if p.Export != "" {
+		fmt.Fprintf(&b, "    export: %s\n", p.Export)
+	}
+	b.WriteString("    providers:\n")
 	api := func(token, account string) {
 		if p.APIBaseURL == "" {
 			return

@@ -1,7 +1,7 @@
 // Package app is countersign's composition root: it wires every service
 // into one process — the all-in-one binary, the demo and the integration
 // tests all run it. Services import shared, never each other; what one
-// asks of another (the admin API's reconcile) goes over NATS, so the
+// asks of another (the admin API's reconcile and export) goes over NATS, so the
 // same wiring holds when they run as separate processes.
 package app
 
@@ -9,6 +9,7 @@ import (
 	"context"
 
 	"github.com/countersign/countersign/services/admin"
+	"github.com/countersign/countersign/services/dmsexport"
 	"github.com/countersign/countersign/services/ingress"
 	"github.com/countersign/countersign/services/reconciler"
 	"github.com/countersign/countersign/services/statesync"
@@ -28,7 +29,7 @@ var Build = process.WithDeadLetters(buildAll)
 func buildAll(ctx context.Context, env *process.Env) (process.Runner, error) {
 	var g process.Group
 	for _, build := range []process.BuildFunc{
-		ingress.FromEnv, verifier.FromEnv, statesync.FromEnv, reconciler.FromEnv, admin.FromEnv,
+		ingress.FromEnv, verifier.FromEnv, statesync.FromEnv, reconciler.FromEnv, dmsexport.FromEnv, admin.FromEnv,
 	} {
 		r, err := build(ctx, env)
 		if err != nil {

@@ -1,17 +1,13 @@
 // Command dmsexport runs countersign's DMS exporter alone, against the
-// NATS named by --nats-url; replicas share its durable consumers.
+// NATS named by --nats-url; replicas share its durable consumers and its
+// export endpoints.
 package main
 
 import (
-	"context"
 	"os"
 
 	"github.com/countersign/countersign/services/dmsexport"
 	"github.com/countersign/countersign/shared/process"
 )
 
-func main() {
-	os.Exit(process.Main("dmsexport", dmsexport.Options, func(ctx context.Context, env *process.Env) (process.Runner, error) {
-		return dmsexport.FromEnv(ctx, env)
-	}))
-}
+func main() { os.Exit(process.Main("dmsexport", dmsexport.Options, dmsexport.FromEnv)) }
