@@ -117,6 +117,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 			}
 			if c != nil {
 				tn.clients[p.Kind] = c
+				m.zero(t.ID, p.Kind)
 			}
 		}
 		if t.Notify != nil {

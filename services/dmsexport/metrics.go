@@ -64,3 +64,16 @@ func newMetrics(reg prometheus.Registerer, js jetstream.JetStream) (*metrics, er
 	}
 	return m, nil
 }
+
+// zero makes every series of an exported (tenant, provider) exist from
+// the start, so alerts and rate() see a 0 before the first export.
+func (m *metrics) zero(tenant, provider string) {
+	for _, o := range []string{"exported", "retry", "failed"} {
+		m.exports.WithLabelValues(tenant, provider, o)
+	}
+	m.bytes.WithLabelValues(tenant, provider)
+	m.duration.WithLabelValues(provider)
+	for _, o := range []string{"purged", "unsupported", "refused", "unknown"} {
+		m.purges.WithLabelValues(provider, o)
+	}
+}
