@@ -15,7 +15,7 @@ import (
 )
 
 // everyService is what $SRV.PING must list for a complete deployment.
-var everyService = []string{service.Ingress, service.Verifier, service.Statesync, service.Reconciler, service.Admin}
+var everyService = []string{service.Ingress, service.Verifier, service.Statesync, service.Reconciler, service.DMSExport, service.Admin}
 
 // TestEveryServiceAnswersPing: the all-in-one registers each of its
 // services as a NATS micro service, so `nats micro ls` lists them, and
