@@ -3,12 +3,16 @@ package countersignctl
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
+	"time"
 )
 
 // maxAnswer bounds what is read of one answer: a ledger of the admin API's
@@ -40,7 +44,49 @@ func newSession(g globals, stdio IO) (*session, error) {
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return nil, fmt.Errorf("%w: --url %q: want http(s)://host:port", ErrUsage, g.url)
 	}
-	return &session{base: u, token: g.token, json: g.json, http: stdio.HTTP, stdout: stdio.Stdout, stderr: stdio.Stderr}, nil
+	client := stdio.HTTP
+	if client == nil {
+		tlsConf, err := tlsConfig(g)
+		if err != nil {
+			return nil, err
+		}
+		client = &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{
+			Proxy: http.ProxyFromEnvironment, TLSClientConfig: tlsConf, ForceAttemptHTTP2: true,
+		}}
+	}
+	return &session{base: u, token: g.token, json: g.json, http: client, stdout: stdio.Stdout, stderr: stdio.Stderr}, nil
+}
+
+// tlsConfig is the client side of the admin listener's TLS: the system's
+// roots plus --cacert, and --cert/--key for mTLS. A bad file is a usage
+// error naming it.
+func tlsConfig(g globals) (*tls.Config, error) {
+	conf := &tls.Config{MinVersion: tls.VersionTLS12}
+	if g.cacert != "" {
+		pem, err := os.ReadFile(g.cacert)
+		if err != nil {
+			return nil, fmt.Errorf("%w: --cacert: %w", ErrUsage, err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("%w: --cacert %s: no PEM certificate in it", ErrUsage, g.cacert)
+		}
+		conf.RootCAs = pool
+	}
+	switch {
+	case g.cert != "" && g.key != "":
+		pair, err := tls.LoadX509KeyPair(g.cert, g.key)
+		if err != nil {
+			return nil, fmt.Errorf("%w: --cert/--key: %w", ErrUsage, err)
+		}
+		conf.Certificates = []tls.Certificate{pair}
+	case g.cert != "" || g.key != "":
+		return nil, fmt.Errorf("%w: --cert and --key go together", ErrUsage)
+	}
+	return conf, nil
 }
 
 // APIError is a non-2xx answer of the admin API.

@@ -16,7 +16,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"time"
 )
 
 // Exit codes (CONTRACT.md): scripts branch on them.
@@ -30,10 +29,13 @@ const (
 	ExitUnverified = 3
 )
 
-// Environment variables standing in for --url and --token.
+// Environment variables standing in for --url, --token and the TLS flags.
 const (
-	EnvURL   = "COUNTERSIGN_ADMIN_URL"
-	EnvToken = "COUNTERSIGN_ADMIN_TOKEN"
+	EnvURL    = "COUNTERSIGN_ADMIN_URL"
+	EnvToken  = "COUNTERSIGN_ADMIN_TOKEN"
+	EnvCACert = "COUNTERSIGN_ADMIN_CACERT"
+	EnvCert   = "COUNTERSIGN_ADMIN_CERT"
+	EnvKey    = "COUNTERSIGN_ADMIN_KEY"
 )
 
 // IO is what a run reads and writes besides its arguments.
@@ -41,7 +43,8 @@ type IO struct {
 	Stdout, Stderr io.Writer
 	// Getenv reads the environment (os.Getenv); nil means an empty one.
 	Getenv func(string) string
-	// HTTP is the client for the admin API (default: a 60 s timeout).
+	// HTTP is the client for the admin API (default: a 60 s timeout, with
+	// the TLS settings of the flags).
 	HTTP *http.Client
 }
 
@@ -49,6 +52,9 @@ type IO struct {
 type globals struct {
 	url, token string
 	json       bool
+	// cacert trusts the admin listener's CA; cert and key are the client
+	// certificate an mTLS admin listener (admin.tls.client_ca_file) asks for.
+	cacert, cert, key string
 }
 
 // command is one leaf of the command tree.
@@ -95,9 +101,6 @@ func Run(ctx context.Context, args []string, stdio IO) int {
 	if stdio.Getenv == nil {
 		stdio.Getenv = func(string) string { return "" }
 	}
-	if stdio.HTTP == nil {
-		stdio.HTTP = &http.Client{Timeout: 60 * time.Second}
-	}
 	err := run(ctx, args, stdio)
 	switch {
 	case err == nil:
@@ -118,7 +121,8 @@ func Run(ctx context.Context, args []string, stdio IO) int {
 }
 
 func run(ctx context.Context, args []string, stdio IO) error {
-	g := globals{url: stdio.Getenv(EnvURL), token: stdio.Getenv(EnvToken)}
+	g := globals{url: stdio.Getenv(EnvURL), token: stdio.Getenv(EnvToken),
+		cacert: stdio.Getenv(EnvCACert), cert: stdio.Getenv(EnvCert), key: stdio.Getenv(EnvKey)}
 	top := newFlagSet("countersignctl", &g)
 	if err := top.Parse(args); err != nil {
 		return flagError(err)
@@ -184,6 +188,9 @@ func newFlagSet(name string, g *globals) *flag.FlagSet {
 	fs.StringVar(&g.url, "url", g.url, "admin API base URL ($"+EnvURL+")")
 	fs.StringVar(&g.token, "token", g.token, "admin bearer token ($"+EnvToken+")")
 	fs.BoolVar(&g.json, "json", g.json, "print the API's JSON")
+	fs.StringVar(&g.cacert, "cacert", g.cacert, "PEM CA certificates to trust for an https admin URL ($"+EnvCACert+")")
+	fs.StringVar(&g.cert, "cert", g.cert, "PEM client certificate for an mTLS admin listener ($"+EnvCert+")")
+	fs.StringVar(&g.key, "key", g.key, "PEM key of --cert ($"+EnvKey+")")
 	return fs
 }
 
@@ -226,6 +233,9 @@ Flags:
   --url URL       admin API base URL (default $` + EnvURL + `)
   --token TOKEN   admin bearer token (default $` + EnvToken + `)
   --json          print the API's JSON (one document per command)
+  --cacert FILE   CA certificates to trust for an https URL (default $` + EnvCACert + `)
+  --cert FILE, --key FILE
+                  client certificate for an mTLS admin listener (default $` + EnvCert + `, $` + EnvKey + `)
   dlq list:       --tenant T --service S --class C --since T --until T --limit N
   replay:         --ids ID,… | --since T [--until T] [--tenant T --service S --class C] [--force] [--yes]
   reconcile:      --since T

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -312,4 +313,53 @@ func countersignctlWithToken(m *mesh.Mesh, token string, args ...string) (int, s
 			return map[string]string{"COUNTERSIGN_ADMIN_URL": "http://127.0.0.1:1", "COUNTERSIGN_ADMIN_TOKEN": mesh.AdminToken}[k]
 		}})
 	return code, out.String(), errOut.String()
+}
+
+// countersignctl against an HTTPS admin listener with mTLS: it trusts the
+// CA given by --cacert and presents --cert/--key (or the same from the
+// environment); without the client certificate the connection is refused
+// (exit 1); a missing file is a usage error (exit 2).
+func TestCountersignctlOverMTLS(t *testing.T) {
+	dir := t.TempDir()
+	serverCA, clientCA := meshtest.NewCA(t, "server-ca"), meshtest.NewCA(t, "client-ca")
+	cert, key := serverCA.Issue(t, "countersign")
+	ccert, ckey := clientCA.Issue(t, "operator")
+	files := map[string]string{
+		"server.pem": string(cert), "server.key": string(key), "clients.pem": string(clientCA.PEM),
+		"ca.pem": string(serverCA.PEM), "operator.pem": string(ccert), "operator.key": string(ckey),
+	}
+	for name, data := range files {
+		files[name] = meshtest.WriteFile(t, dir, name, []byte(data))
+	}
+	m := startMesh(t, fmt.Sprintf(`
+admin:
+  tokens: [%q]
+  tls: {cert_file: %q, key_file: %q, client_ca_file: %q}
+tenants:
+  - id: acme
+    providers:
+      - kind: standardwebhooks
+        secrets: [%q]
+`, mesh.AdminToken, files["server.pem"], files["server.key"], files["clients.pem"], specSecret))
+	if !strings.HasPrefix(m.AdminURL, "https://") {
+		t.Fatalf("admin URL %s: want https", m.AdminURL)
+	}
+	wantExit(t, m, 1, []string{"404 unknown envelope"}, "--cacert", files["ca.pem"], "--cert", files["operator.pem"], "--key", files["operator.key"],
+		"envelope", "show", "acme", "nope")
+	var out, errOut bytes.Buffer
+	env := map[string]string{
+		"COUNTERSIGN_ADMIN_URL": m.AdminURL, "COUNTERSIGN_ADMIN_TOKEN": mesh.AdminToken, "COUNTERSIGN_ADMIN_CACERT": files["ca.pem"],
+		"COUNTERSIGN_ADMIN_CERT": files["operator.pem"], "COUNTERSIGN_ADMIN_KEY": files["operator.key"],
+	}
+	if code := countersignctl.Run(context.Background(), []string{"dlq", "list"}, countersignctl.IO{
+		Stdout: &out, Stderr: &errOut, Getenv: func(k string) string { return env[k] },
+	}); code != 0 || !strings.Contains(out.String(), "no dead letters match") {
+		t.Errorf("with the TLS settings from the environment: exit %d\n%s%s", code, &out, &errOut)
+	}
+	code, _, msg := ctl(t, m, "--cacert", files["ca.pem"], "dlq", "list")
+	if code != 1 || !strings.Contains(msg, "tls") {
+		t.Errorf("without a client certificate: exit %d, %q; want 1 and a TLS error", code, msg)
+	}
+	wantExit(t, m, 2, []string{"--cacert"}, "--cacert", filepath.Join(dir, "missing.pem"), "dlq", "list")
+	wantExit(t, m, 2, []string{"--cert and --key go together"}, "--cacert", files["ca.pem"], "--cert", files["operator.pem"], "dlq", "list")
 }
