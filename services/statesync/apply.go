@@ -26,12 +26,9 @@ var errCASConflict = errors.New("statesync: envelope record changed concurrently
 // handle applies one event. Invalid events are permanent (DLQ); a lost
 // CAS race is retried here and, past casAttempts, transient.
 func (s *Service) handle(ctx context.Context, m *bus.Message) error {
-	var ev envelope.Event
-	if err := json.Unmarshal(m.Data, &ev); err != nil {
-		return bus.Permanent(fmt.Errorf("decode event: %s", providers.Reason(err)))
-	}
-	if err := ev.Check(); err != nil {
-		return bus.Permanent(fmt.Errorf("event: %w", err))
+	ev, err := DecodeEvent(m.Data)
+	if err != nil {
+		return err
 	}
 	for attempt := 0; attempt < casAttempts; attempt++ {
 		err := s.applyOnce(ctx, ev)
@@ -41,6 +38,20 @@ func (s *Service) handle(ctx context.Context, m *bus.Message) error {
 		s.metrics.casRetry.Inc()
 	}
 	return bus.Retry(errCASConflict, 50*time.Millisecond)
+}
+
+// DecodeEvent reads a STATE message's event. An undecodable event, or one
+// with a field that cannot become a subject or key, is permanent (DLQ);
+// the error names the reason, never the content.
+func DecodeEvent(data []byte) (envelope.Event, error) {
+	var ev envelope.Event
+	if err := json.Unmarshal(data, &ev); err != nil {
+		return ev, bus.Permanent(fmt.Errorf("decode event: %s", providers.Reason(err)))
+	}
+	if err := ev.Check(); err != nil {
+		return ev, bus.Permanent(fmt.Errorf("event: %w", err))
+	}
+	return ev, nil
 }
 
 // applyOnce reads the record, settles what a predecessor may have left in

@@ -120,21 +120,13 @@ func (s *Service) handle(ctx context.Context, m *bus.Message) error {
 	if !ok {
 		return bus.Permanent(fmt.Errorf("no provider %q configured for tenant %q", kind, tenant))
 	}
-	if !utf8.Valid(req.Body) {
-		// JSON decoding would rewrite the bad bytes to U+FFFD, so two
-		// different ids could become one envelope: refuse, never merge.
-		return bus.Permanent(fmt.Errorf("%w: body: not valid UTF-8", providers.ErrMalformed))
-	}
-	events, err := a.Parse(tenant, req)
+	events, err := Events(a, tenant, req)
 	if err != nil {
-		return bus.Permanent(err)
+		return err
 	}
 	if len(events) == 0 {
 		s.ignored.WithLabelValues(tenant, kind).Inc()
 		return nil
-	}
-	if err := checkEvents(events); err != nil {
-		return err
 	}
 	if events, err = s.confirm.confirm(ctx, tenant, a, events); err != nil {
 		return err
@@ -170,6 +162,27 @@ func (s *Service) handle(ctx context.Context, m *bus.Message) error {
 		}
 	}
 	return nil
+}
+
+// Events is the verifier's pure part: the canonical events of one raw
+// callback, refused as permanent when the body is not valid UTF-8 (JSON
+// decoding would rewrite the bad bytes to U+FFFD, so two different ids
+// could become one envelope: refuse, never merge), when the adapter
+// cannot parse it, or when a field could not become a subject, key or
+// header. No events and no error: an authenticated type countersign does
+// not map.
+func Events(a providers.Adapter, tenant string, req *providers.Request) ([]envelope.Event, error) {
+	if !utf8.Valid(req.Body) {
+		return nil, bus.Permanent(fmt.Errorf("%w: body: not valid UTF-8", providers.ErrMalformed))
+	}
+	events, err := a.Parse(tenant, req)
+	if err != nil {
+		return nil, bus.Permanent(err)
+	}
+	if err := checkEvents(events); err != nil {
+		return nil, err
+	}
+	return events, nil
 }
 
 // checkEvents refuses, as permanent, events with a field that cannot
