@@ -3,6 +3,7 @@ package statesync
 import (
 	"context"
 
+	"github.com/countersign/countersign/shared/bus"
 	"github.com/countersign/countersign/shared/process"
 	"github.com/countersign/countersign/shared/service"
 )
@@ -15,9 +16,13 @@ var Options = process.Options{NeedLocker: true}
 // share this wiring.
 func FromEnv(ctx context.Context, env *process.Env) (process.Runner, error) {
 	log := env.Logger.With("service", service.Statesync)
+	retry, err := process.RetryOf(env, bus.ConsumerStatesync, "statesync")
+	if err != nil {
+		return nil, err
+	}
 	s, err := New(ctx, Config{
 		JS: env.JS, Locker: env.Locker, Logger: log,
-		Registry: env.Registry, Metrics: env.WorkerMetrics, MaxDeliver: env.Topology.MaxDeliver,
+		Registry: env.Registry, Metrics: env.WorkerMetrics, MaxDeliver: env.Topology.MaxDeliver, Retry: retry,
 		LockTTL: process.LockTTL,
 	})
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/countersign/countersign/shared/bus"
 	"github.com/countersign/countersign/shared/dedupe"
+	"github.com/countersign/countersign/shared/process"
 )
 
 // Config is what statesync needs.
@@ -29,6 +30,10 @@ type Config struct {
 	Logger   *slog.Logger
 	Registry prometheus.Registerer
 	Metrics  *bus.Metrics
+	// Retry is the transient-error policy, the dependency probe and the
+	// redriver of transient dead letters (process.RetryOf; zero = the
+	// bus defaults, no redriver).
+	Retry process.Retry
 	// MaxDeliver must match the consumer's (bus.Topology).
 	MaxDeliver  int
 	Concurrency int
@@ -89,8 +94,15 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		Consumer:    bus.ConsumerStatesync,
 		Concurrency: cfg.Concurrency,
 		MaxDeliver:  cfg.MaxDeliver,
-		Logger:      cfg.Logger,
-		Metrics:     cfg.Metrics,
+		Retry:       cfg.Retry.Policy,
+		ProbeEvery:  cfg.Retry.ProbeEvery,
+		OnResume: func(context.Context, string) {
+			if cfg.Retry.Redriver != nil {
+				cfg.Retry.Redriver.Kick()
+			}
+		},
+		Logger:  cfg.Logger,
+		Metrics: cfg.Metrics,
 	}, s.handle, mw...)
 	if err != nil {
 		return nil, fmt.Errorf("statesync: %w", err)
@@ -99,8 +111,14 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	return s, nil
 }
 
-// Run consumes STATE until ctx is done.
-func (s *Service) Run(ctx context.Context) error { return s.worker.Run(ctx) }
+// Run consumes STATE until ctx is done, and re-drives statesync's
+// transient dead letters (when Config.Retry has a redriver).
+func (s *Service) Run(ctx context.Context) error {
+	if s.cfg.Retry.Redriver == nil {
+		return s.worker.Run(ctx)
+	}
+	return process.Group{s.worker, s.cfg.Retry.Redriver}.Run(ctx)
+}
 
 // eventKey is the dedupe lock key of a STATE message: its event id, which
 // the verifier set as Nats-Msg-Id.

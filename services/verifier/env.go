@@ -3,6 +3,7 @@ package verifier
 import (
 	"context"
 
+	"github.com/countersign/countersign/shared/bus"
 	"github.com/countersign/countersign/shared/process"
 	"github.com/countersign/countersign/shared/service"
 )
@@ -12,9 +13,13 @@ import (
 // share this wiring.
 func FromEnv(ctx context.Context, env *process.Env) (process.Runner, error) {
 	log := env.Logger.With("service", service.Verifier)
+	retry, err := process.RetryOf(env, bus.ConsumerVerifier, "verifier")
+	if err != nil {
+		return nil, err
+	}
 	s, err := New(ctx, Config{
 		File: env.File, JS: env.JS, Logger: log,
-		Registry: env.Registry, Metrics: env.WorkerMetrics, MaxDeliver: env.Topology.MaxDeliver,
+		Registry: env.Registry, Metrics: env.WorkerMetrics, MaxDeliver: env.Topology.MaxDeliver, Retry: retry,
 	})
 	if err != nil {
 		return nil, err

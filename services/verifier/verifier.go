@@ -20,6 +20,7 @@ import (
 	"github.com/countersign/countersign/shared/bus"
 	"github.com/countersign/countersign/shared/config"
 	"github.com/countersign/countersign/shared/envelope"
+	"github.com/countersign/countersign/shared/process"
 	"github.com/countersign/countersign/shared/providers"
 	"github.com/countersign/countersign/shared/providers/apiclient"
 )
@@ -32,6 +33,10 @@ type Config struct {
 	Registry prometheus.Registerer
 	// Metrics are the shared worker metrics (may be nil).
 	Metrics *bus.Metrics
+	// Retry is the transient-error policy, the dependency probe and the
+	// redriver of transient dead letters (process.RetryOf; zero = the
+	// bus defaults, no redriver).
+	Retry process.Retry
 	// MaxDeliver must match the consumer's (bus.Topology).
 	MaxDeliver int
 	// Concurrency is the number of raw callbacks handled at once.
@@ -95,8 +100,15 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		Consumer:    bus.ConsumerVerifier,
 		Concurrency: cfg.Concurrency,
 		MaxDeliver:  cfg.MaxDeliver,
-		Logger:      cfg.Logger,
-		Metrics:     cfg.Metrics,
+		Retry:       cfg.Retry.Policy,
+		ProbeEvery:  cfg.Retry.ProbeEvery,
+		OnResume: func(context.Context, string) {
+			if cfg.Retry.Redriver != nil {
+				cfg.Retry.Redriver.Kick()
+			}
+		},
+		Logger:  cfg.Logger,
+		Metrics: cfg.Metrics,
 	}, s.handle, mw...)
 	if err != nil {
 		return nil, fmt.Errorf("verifier: %w", err)
@@ -105,8 +117,14 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	return s, nil
 }
 
-// Run consumes RAW until ctx is done.
-func (s *Service) Run(ctx context.Context) error { return s.worker.Run(ctx) }
+// Run consumes RAW until ctx is done, and re-drives the verifier's
+// transient dead letters (when Config.Retry has a redriver).
+func (s *Service) Run(ctx context.Context) error {
+	if s.cfg.Retry.Redriver == nil {
+		return s.worker.Run(ctx)
+	}
+	return process.Group{s.worker, s.cfg.Retry.Redriver}.Run(ctx)
+}
 
 // handle verifies one raw callback. Malformed content and callbacks for a
 // tenant or provider no longer configured are permanent (DLQ); failing

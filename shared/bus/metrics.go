@@ -22,6 +22,11 @@ type Metrics struct {
 	HandlerSeconds *prometheus.HistogramVec
 	// DeadLetters counts DLQ entries written by service and class.
 	DeadLetters *prometheus.CounterVec
+	// Paused is 1 while a service's consumer is paused on a dependency
+	// outage (by service and dependency).
+	Paused *prometheus.GaugeVec
+	// Pauses counts pauses on dependency outages.
+	Pauses *prometheus.CounterVec
 }
 
 // NewMetrics creates the collectors and registers them with reg (when not
@@ -42,8 +47,18 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Namespace: "countersign", Name: "dlq_total",
 			Help: "Dead letters written, by service and error class.",
 		}, []string{"service", "class"}),
+		Paused: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: "countersign", Subsystem: "worker", Name: "paused",
+			Help: "1 while the service's consumer is paused because a dependency is down.",
+		}, []string{"service", "dependency"}),
+		Pauses: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "countersign", Subsystem: "worker", Name: "pauses_total",
+			Help: "Consumer pauses on a dependency outage, by service and dependency.",
+		}, []string{"service", "dependency"}),
 	}
 	if reg != nil {
+		m.Paused = register(reg, m.Paused)
+		m.Pauses = register(reg, m.Pauses)
 		m.Processed = register(reg, m.Processed)
 		m.HandlerSeconds = register(reg, m.HandlerSeconds)
 		m.DeadLetters = register(reg, m.DeadLetters)
@@ -71,4 +86,16 @@ func (m *Metrics) deadLettered(service, class string) {
 		return
 	}
 	m.DeadLetters.WithLabelValues(service, class).Inc()
+}
+
+func (m *Metrics) paused(service, dependency string, on bool) {
+	if m == nil {
+		return
+	}
+	v := 0.0
+	if on {
+		v = 1
+		m.Pauses.WithLabelValues(service, dependency).Inc()
+	}
+	m.Paused.WithLabelValues(service, dependency).Set(v)
 }

@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/nats-io/nuid"
+
 	"github.com/countersign/countersign/shared/dedupe"
 )
 
@@ -22,7 +24,7 @@ const releaseTimeout = 5 * time.Second
 // compare-and-delete after the handler. Retry delays fall in [ttl/4,
 // ttl/2], so a consumer's deliveries outlast a crashed holder's TTL.
 // Messages whose key is "" run without a lock. A failing lock store is a
-// transient error.
+// dependency outage (Unavailable): the worker pauses until it is back.
 func Dedupe(locker dedupe.Locker, consumer string, ttl time.Duration, key func(*Message) string) Middleware {
 	return func(next Handler) Handler {
 		return func(ctx context.Context, m *Message) error {
@@ -36,7 +38,9 @@ func Dedupe(locker dedupe.Locker, consumer string, ttl time.Duration, key func(*
 				return Retry(fmt.Errorf("bus: dedupe lock %s: %w", lockKey, err), heldDelay(ttl))
 			}
 			if err != nil {
-				return fmt.Errorf("bus: dedupe lock %s: %w", lockKey, err)
+				// The lock store is down: every message needs it, so the
+				// worker pauses the consumer until a probe lock succeeds.
+				return Unavailable("lock store", lockProbe(locker, consumer), fmt.Errorf("bus: dedupe lock %s: %w", lockKey, err))
 			}
 			defer func() {
 				rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
@@ -46,6 +50,19 @@ func Dedupe(locker dedupe.Locker, consumer string, ttl time.Duration, key func(*
 			}()
 			return next(ctx, m)
 		}
+	}
+}
+
+// lockProbe takes and releases a probe lock: the lock store is back when
+// that works.
+func lockProbe(locker dedupe.Locker, consumer string) func(context.Context) error {
+	return func(ctx context.Context) error {
+		key := consumer + ":probe:" + nuid.Next()
+		token, err := locker.Acquire(ctx, key, time.Second)
+		if err != nil {
+			return err
+		}
+		return locker.Release(ctx, key, token)
 	}
 }
 

@@ -14,7 +14,7 @@ import (
 const (
 	DefaultRawMaxAge     = 30 * 24 * time.Hour
 	DefaultDLQMaxAge     = 365 * 24 * time.Hour
-	DefaultMaxDeliver    = 10
+	DefaultMaxDeliver    = 100
 	DefaultAckWait       = 30 * time.Second
 	DefaultMaxAckPending = 10000
 )
@@ -30,8 +30,10 @@ type Topology struct {
 	DLQMaxAge time.Duration
 	// LedgerMaxAge bounds ENVELOPES' history (default 0 = forever).
 	LedgerMaxAge time.Duration
-	// MaxDeliver is every durable consumer's delivery limit (default 10);
-	// a worker's WorkerConfig.MaxDeliver must equal it.
+	// MaxDeliver is every durable consumer's delivery limit (default 100);
+	// a worker's WorkerConfig.MaxDeliver must equal it. It is the hard
+	// ceiling that catches a message crashing its worker every time;
+	// transient errors are bounded by time (RetryPolicy).
 	MaxDeliver int
 	// Backoff is the consumers' ack-timeout redelivery schedule. It is
 	// empty by default, on purpose: the server makes Backoff[0] the

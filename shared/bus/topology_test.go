@@ -142,8 +142,8 @@ func TestConsumerConfig(t *testing.T) {
 		explain string
 	}{
 		{"defaults", bus.Topology{}, nil, func(c jetstream.ConsumerConfig) bool {
-			return c.MaxDeliver == 10 && c.AckWait == 30*time.Second && len(c.BackOff) == 0 && c.FilterSubject == ""
-		}, "MaxDeliver 10, AckWait 30s, no backoff, no filter"},
+			return c.MaxDeliver == 100 && c.AckWait == 30*time.Second && len(c.BackOff) == 0 && c.FilterSubject == ""
+		}, "MaxDeliver 100, AckWait 30s, no backoff, no filter"},
 		{"one filter", bus.Topology{}, []string{"envelope.acme.>"}, func(c jetstream.ConsumerConfig) bool {
 			return c.FilterSubject == "envelope.acme.>" && c.FilterSubjects == nil
 		}, "FilterSubject set"},

@@ -17,9 +17,12 @@ const nextErrorPause = 250 * time.Millisecond
 // Worker consumes one durable pull consumer with a bounded pool of
 // handlers and settles every message by the handler's verdict.
 type Worker struct {
-	js  jetstream.JetStream
-	cfg WorkerConfig
-	h   Handler
+	js    jetstream.JetStream
+	cfg   WorkerConfig
+	h     Handler
+	pause pauser
+	// runCtx is Run's context: a pause lives as long as the worker runs.
+	runCtx context.Context
 }
 
 // NewWorker returns a worker that runs h, wrapped in mw (mw[0] outermost),
@@ -36,7 +39,9 @@ func NewWorker(js jetstream.JetStream, cfg WorkerConfig, h Handler, mw ...Middle
 		return nil, fmt.Errorf("%w: nil JetStream or handler", ErrInvalidConfig)
 	}
 	all := append([]Middleware{Recover()}, mw...)
-	return &Worker{js: js, cfg: cfg, h: Chain(h, all...)}, nil
+	w := &Worker{js: js, cfg: cfg, h: Chain(h, all...)}
+	w.pause.w = w
+	return w, nil
 }
 
 // Run consumes until ctx is done, then stops fetching, hands messages
@@ -104,6 +109,7 @@ func (w *Worker) consume(ctx context.Context, consumer string, concurrency, batc
 	})
 	defer stopWatch()
 
+	w.runCtx = ctx
 	jobs := make(chan jetstream.Msg)
 	var wg sync.WaitGroup
 	for range concurrency {
@@ -146,6 +152,14 @@ func (w *Worker) feed(ctx context.Context, iter jetstream.MessagesContext, jobs 
 			w.handBack(msg)
 			continue
 		}
+		if w.pause.pausedNow() {
+			// Buffered before the pause: back to the server, to come
+			// again once the consumer resumes.
+			if err := msg.NakWithDelay(w.cfg.ProbeEvery); err != nil {
+				w.cfg.Logger.Debug("bus: nak while paused", "service", w.cfg.Service, "err", err)
+			}
+			continue
+		}
 		select {
 		case jobs <- msg:
 		case <-ctx.Done():
@@ -176,7 +190,11 @@ func (w *Worker) process(ctx context.Context, msg jetstream.Msg, ackWait time.Du
 }
 
 // settle acks, naks or dead-letters msg by the handler's verdict herr.
+// Transient errors cost time, not a fixed number of deliveries (see
+// RetryPolicy); a dependency outage (Unavailable) pauses the consumer and
+// never dead-letters; the consumer's MaxDeliver stays the hard ceiling.
 func (w *Worker) settle(msg jetstream.Msg, m *Message, herr error, start time.Time) {
+	u, down := asUnavailable(herr)
 	switch {
 	case herr == nil:
 		if err := msg.Ack(); err != nil {
@@ -186,14 +204,23 @@ func (w *Worker) settle(msg jetstream.Msg, m *Message, herr error, start time.Ti
 		w.deadLetter(msg, m, herr, ErrorClass(herr), start)
 	case m.Delivered >= w.cfg.MaxDeliver:
 		w.deadLetter(msg, m, herr, ClassTransient, start)
+	case down:
+		w.pause.start(w.runCtx, u)
+		w.nak(msg, m, w.cfg.ProbeEvery)
+	case w.cfg.Retry.Exhausted(m.Delivered, time.Since(m.Timestamp)):
+		w.deadLetter(msg, m, herr, ClassTransient, start)
 	default:
 		delay, ok := retryAfter(herr)
 		if !ok {
-			delay = transientDelay(m.Delivered)
+			delay = w.cfg.Retry.Delay(m.Delivered)
 		}
-		if err := msg.NakWithDelay(delay); err != nil {
-			w.cfg.Logger.Warn("bus: nak", "service", w.cfg.Service, "stream", m.Stream, "seq", m.StreamSeq, "err", err)
-		}
+		w.nak(msg, m, delay)
+	}
+}
+
+func (w *Worker) nak(msg jetstream.Msg, m *Message, delay time.Duration) {
+	if err := msg.NakWithDelay(delay); err != nil {
+		w.cfg.Logger.Warn("bus: nak", "service", w.cfg.Service, "stream", m.Stream, "seq", m.StreamSeq, "err", err)
 	}
 }
 

@@ -1,6 +1,7 @@
 package bus
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"time"
@@ -30,8 +31,17 @@ type WorkerConfig struct {
 	// Batch bounds messages buffered from the server (default 256).
 	Batch int
 	// MaxDeliver must equal the consumer's: at that delivery a transient
-	// error dead-letters the message instead of naking it (default 10).
+	// error dead-letters the message instead of naking it (default 100).
 	MaxDeliver int
+	// Retry is the transient-error policy: delays by attempt and a time
+	// budget before the DLQ (zero fields take the defaults).
+	Retry RetryPolicy
+	// ProbeEvery is how often a consumer paused on a dependency outage
+	// (Unavailable) probes for its return (default DefaultProbeEvery).
+	ProbeEvery time.Duration
+	// OnResume, if set, runs when a paused consumer resumes (the process
+	// re-drives transient dead letters then).
+	OnResume func(ctx context.Context, dependency string)
 	// ShutdownGrace is how long in-flight handlers may run after Run's
 	// context is done before their own context is cancelled (the hard
 	// shutdown). Default 30s.
@@ -58,6 +68,10 @@ func (c WorkerConfig) withDefaults() (WorkerConfig, error) {
 	}
 	if c.MaxDeliver == 0 {
 		c.MaxDeliver = DefaultMaxDeliver
+	}
+	c.Retry = c.Retry.withDefaults()
+	if c.ProbeEvery <= 0 {
+		c.ProbeEvery = DefaultProbeEvery
 	}
 	if c.ShutdownGrace == 0 {
 		c.ShutdownGrace = DefaultShutdownGrace

@@ -9,10 +9,12 @@ import "time"
 // File is a whole, validated config file with its secrets resolved.
 type File struct {
 	// Path is the file the config was read from (for messages).
-	Path    string   `yaml:"-"`
-	Admin   Admin    `yaml:"admin"`
-	Ingress Ingress  `yaml:"ingress"`
-	Streams Streams  `yaml:"streams"`
+	Path    string  `yaml:"-"`
+	Admin   Admin   `yaml:"admin"`
+	Ingress Ingress `yaml:"ingress"`
+	Streams Streams `yaml:"streams"`
+	// Retry is the workers' transient-error policy (retry.go).
+	Retry   Retry    `yaml:"retry"`
 	Tenants []Tenant `yaml:"tenants"`
 
 	// lines maps field paths ("tenants[0].id") to their line in the file,
@@ -56,7 +58,10 @@ type Streams struct {
 	DLQMaxAge Duration `yaml:"dlq_max_age"`
 	// LedgerMaxAge is how long ledger entries are kept (default 0: forever).
 	LedgerMaxAge Duration `yaml:"ledger_max_age"`
-	// MaxDeliver bounds deliveries of one message to a worker (default 10).
+	// MaxDeliver bounds deliveries of one message to a worker (default
+	// 100): the server's hard ceiling, which catches a message that
+	// crashes its worker every time. Transient errors are bounded by time
+	// (Retry), not by this count.
 	MaxDeliver int `yaml:"max_deliver"`
 	// Partitions is how many partitions RAW and STATE are split into by
 	// envelope; each is applied in order (default 16).

@@ -17,7 +17,7 @@ const (
 	DefaultReplicas   = 1
 	DefaultRawMaxAge  = 30 * 24 * time.Hour
 	DefaultDLQMaxAge  = 365 * 24 * time.Hour
-	DefaultMaxDeliver = 10
+	DefaultMaxDeliver = 100
 	DefaultPartitions = 16
 
 	DefaultAPIRate    = 10
@@ -48,6 +48,7 @@ func (f *File) ApplyDefaults() {
 	setDuration(&st.DLQMaxAge, DefaultDLQMaxAge)
 	setInt(&st.MaxDeliver, DefaultMaxDeliver)
 	setInt(&st.Partitions, DefaultPartitions)
+	f.Retry.applyDefaults()
 
 	for i := range f.Tenants {
 		t := &f.Tenants[i]

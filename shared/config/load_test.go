@@ -233,7 +233,7 @@ func TestApplyDefaultsIsIdempotentAndKeepsValues(t *testing.T) {
 		got, want any
 	}{
 		{"replicas kept", f.Streams.Replicas, 3},
-		{"max deliver", f.Streams.MaxDeliver, 10},
+		{"max deliver", f.Streams.MaxDeliver, 100},
 		{"raw age", f.Streams.RawMaxAge.D(), 30 * 24 * time.Hour},
 		{"dlq age", f.Streams.DLQMaxAge.D(), 365 * 24 * time.Hour},
 		{"ledger age stays forever", f.Streams.LedgerMaxAge.D(), time.Duration(0)},
@@ -304,5 +304,44 @@ func TestParseDuration(t *testing.T) {
 				t.Fatalf("ParseDuration(%q) = %v, %v", tt.in, got.D(), err)
 			}
 		})
+	}
+}
+
+func TestRetryPolicyDefaultsAndOverrides(t *testing.T) {
+	f, err := Parse("retry.yaml", []byte(`
+admin: {tokens: ["t"]}
+retry:
+  schedule: [1s, 2s]
+  consumers:
+    statesync: {budget: 3h}
+tenants:
+  - id: acme
+    providers: [{kind: standardwebhooks, secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]}]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, s := f.Retry.For("verifier"), f.Retry.For("statesync")
+	if len(v.Schedule) != 2 || v.Budget.D() != DefaultRetryBudget {
+		t.Errorf("verifier policy %+v", v)
+	}
+	if len(s.Schedule) != 2 || s.Budget.D() != 3*time.Hour {
+		t.Errorf("statesync policy %+v", s)
+	}
+	var d Retry
+	d.applyDefaults()
+	var total time.Duration
+	for _, x := range d.Schedule {
+		total += x.D()
+	}
+	if total < time.Hour || len(d.Schedule) < 5 || len(d.Schedule) > 10 || d.Schedule[len(d.Schedule)-1].D() > time.Hour {
+		t.Errorf("default schedule %v spans %s", d.Schedule, total)
+	}
+	if _, err := Parse("bad.yaml", []byte(`
+admin: {tokens: ["t"]}
+retry: {schedule: [0s], consumers: {bogus: {}}}
+tenants: [{id: acme, providers: [{kind: standardwebhooks, secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]}]}]
+`)); err == nil || !strings.Contains(err.Error(), "retry.schedule[0]") || !strings.Contains(err.Error(), "retry.consumers.bogus") {
+		t.Errorf("bad retry config: %v", err)
 	}
 }

@@ -46,6 +46,7 @@ func (f *File) Validate() error {
 	v.tls(f.Ingress.TLS, "ingress.tls", false)
 	v.ingress(&f.Ingress)
 	v.streams(&f.Streams)
+	v.retry(&f.Retry)
 	ids := map[string]string{}
 	for i := range f.Tenants {
 		path := fmt.Sprintf("tenants[%d]", i)
