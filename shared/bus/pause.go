@@ -63,10 +63,12 @@ func (p *pauser) hold(ctx context.Context, u *unavailable) {
 		if time.Until(until) < pauseHold/2 {
 			until = time.Now().Add(pauseHold)
 			pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			if _, err := w.js.PauseConsumer(pctx, w.cfg.Stream, w.cfg.Consumer, until); err != nil {
-				// An older server or a lost connection: the local pause
-				// (feed hands messages back) still holds.
-				w.cfg.Logger.Debug("bus: pause consumer", "service", w.cfg.Service, "err", err)
+			for _, name := range w.consumers {
+				if _, err := w.js.PauseConsumer(pctx, w.cfg.Stream, name, until); err != nil {
+					// An older server or a lost connection: the local pause
+					// (feed hands messages back) still holds.
+					w.cfg.Logger.Debug("bus: pause consumer", "service", w.cfg.Service, "consumer", name, "err", err)
+				}
 			}
 			cancel()
 		}
@@ -84,8 +86,10 @@ func (p *pauser) hold(ctx context.Context, u *unavailable) {
 	}
 	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if _, err := w.js.ResumeConsumer(rctx, w.cfg.Stream, w.cfg.Consumer); err != nil {
-		w.cfg.Logger.Warn("bus: resume consumer (the pause ends by itself)", "service", w.cfg.Service, "err", err)
+	for _, name := range w.consumers {
+		if _, err := w.js.ResumeConsumer(rctx, w.cfg.Stream, name); err != nil {
+			w.cfg.Logger.Warn("bus: resume consumer (the pause ends by itself)", "service", w.cfg.Service, "consumer", name, "err", err)
+		}
 	}
 	w.cfg.Logger.Info("bus: dependency back; consumer resumed", "service", w.cfg.Service, "dependency", u.dependency)
 	if w.cfg.OnResume != nil {

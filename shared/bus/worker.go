@@ -22,7 +22,8 @@ type Worker struct {
 	h     Handler
 	pause pauser
 	// runCtx is Run's context: a pause lives as long as the worker runs.
-	runCtx context.Context
+	runCtx    context.Context
+	consumers []string
 }
 
 // NewWorker returns a worker that runs h, wrapped in mw (mw[0] outermost),
@@ -58,6 +59,9 @@ func (w *Worker) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("bus: worker %s: consumers %s on %s: %w", w.cfg.Service, w.cfg.Consumer, w.cfg.Stream, err)
 	}
+	// Set before any handler runs: a pause lives as long as Run and
+	// covers every partition's durable.
+	w.runCtx, w.consumers = ctx, names
 	if len(names) == 1 && names[0] == w.cfg.Consumer {
 		return w.consume(ctx, names[0], w.cfg.Concurrency, w.cfg.Batch)
 	}
@@ -109,7 +113,6 @@ func (w *Worker) consume(ctx context.Context, consumer string, concurrency, batc
 	})
 	defer stopWatch()
 
-	w.runCtx = ctx
 	jobs := make(chan jetstream.Msg)
 	var wg sync.WaitGroup
 	for range concurrency {

@@ -73,7 +73,11 @@ func FuzzPipeline(f *testing.F) {
 			}
 			t.Fatalf("signed delivery refused: %v", err)
 		}
-		raw := bus.EncodeRaw(bus.RawSubject("acme", a.Kind()), "acme", a.Kind(), "127.0.0.1:1", req)
+		token := "_"
+		if evs, err := a.Parse("acme", req); err == nil && len(evs) > 0 {
+			token = envelope.Token(evs[0].EnvelopeID) // as ingress routes it
+		}
+		raw := bus.EncodeRaw(bus.RawSubject("acme", a.Kind(), token), "acme", a.Kind(), "127.0.0.1:1", req)
 		if err := bus.CheckSubject(raw.Subject); err != nil {
 			t.Fatalf("RAW subject: %v", err)
 		}
