@@ -131,24 +131,18 @@ func (s *Service) fail(w http.ResponseWriter, r *http.Request, err error) {
 // record reads an envelope's record from the KV bucket; found is false
 // when the bucket has no such key (or no bucket exists yet).
 func (s *Service) record(ctx context.Context, tenant, id string) (rec envelope.Record, found bool, err error) {
-	kv, err := s.js.KeyValue(ctx, bus.BucketEnvelopes)
+	records, err := bus.OpenRecords(ctx, s.js)
 	if errors.Is(err, jetstream.ErrBucketNotFound) {
 		return rec, false, nil
 	}
 	if err != nil {
-		return rec, false, fmt.Errorf("admin: bucket %s: %w", bus.BucketEnvelopes, err)
+		return rec, false, fmt.Errorf("admin: %w", err)
 	}
-	e, err := kv.Get(ctx, envelope.RecordKey(tenant, id))
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return rec, false, nil
-	}
+	rec, rev, err := records.Get(ctx, tenant, id)
 	if err != nil {
-		return rec, false, fmt.Errorf("admin: record %s/%s: %w", tenant, id, err)
+		return rec, false, fmt.Errorf("admin: %w", err)
 	}
-	if err := json.Unmarshal(e.Value(), &rec); err != nil {
-		return rec, false, fmt.Errorf("admin: record %s/%s: %w", tenant, id, err)
-	}
-	return rec, true, nil
+	return rec, rev != 0, nil
 }
 
 // ledgerEntries are one envelope's messages: raw bytes to verify, and

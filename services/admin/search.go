@@ -3,7 +3,6 @@ package admin
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -114,34 +113,12 @@ func sortRecent(v []envelopeView) {
 // bucket: one ordered watch over the tenant's keys, stopped once the
 // current values are delivered.
 func (s *Service) scanRecords(ctx context.Context, tenant string, fn func(*envelope.Record)) error {
-	kv, err := s.js.KeyValue(ctx, bus.BucketEnvelopes)
+	records, err := bus.OpenRecords(ctx, s.js)
 	if errors.Is(err, jetstream.ErrBucketNotFound) {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("admin: bucket %s: %w", bus.BucketEnvelopes, err)
+		return fmt.Errorf("admin: %w", err)
 	}
-	watch, err := kv.WatchFiltered(ctx, []string{tenant + ".>"}, jetstream.IgnoreDeletes())
-	if err != nil {
-		return fmt.Errorf("admin: scan records of %s: %w", tenant, err)
-	}
-	defer func() { _ = watch.Stop() }()
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case e, ok := <-watch.Updates():
-			if !ok {
-				return fmt.Errorf("admin: scan records of %s: watcher closed", tenant)
-			}
-			if e == nil {
-				return nil // every current value delivered
-			}
-			var rec envelope.Record
-			if json.Unmarshal(e.Value(), &rec) != nil {
-				continue // not a record statesync wrote
-			}
-			fn(&rec)
-		}
-	}
+	return records.Scan(ctx, tenant, fn)
 }

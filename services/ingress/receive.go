@@ -116,18 +116,11 @@ func (s *Service) persist(ctx context.Context, tenantID, kind, remote string, a 
 
 // publish stores msg under Nats-Msg-Id id and waits for the ack or ctx.
 func (s *Service) publish(ctx context.Context, msg *nats.Msg, id string) (*jetstream.PubAck, error) {
-	fut, err := s.cfg.JS.PublishMsgAsync(msg, jetstream.WithMsgID(id))
+	acks, err := bus.PublishAll(ctx, s.cfg.JS, []bus.Outgoing{{Msg: msg, ID: id}})
 	if err != nil {
 		return nil, err
 	}
-	select {
-	case ack := <-fut.Ok():
-		return ack, nil
-	case err := <-fut.Err():
-		return nil, err
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+	return acks[0], nil
 }
 
 // envelopeOf returns the envelope a callback is about, or "" when it

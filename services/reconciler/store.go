@@ -29,7 +29,7 @@ type Cursor struct {
 //	checked.<tenant>.<provider>.<token>   last single-envelope GET (RFC 3339)
 //	lease.<tenant>.<provider>             the poll lease
 type kvStore struct {
-	records jetstream.KeyValue
+	records *bus.Records
 	cursors jetstream.KeyValue
 	// holder names this replica in leases.
 	holder string
@@ -38,9 +38,9 @@ type kvStore struct {
 
 // newKVStore opens the buckets bus.Setup created.
 func newKVStore(ctx context.Context, js jetstream.JetStream, holder string, now func() time.Time) (*kvStore, error) {
-	rec, err := js.KeyValue(ctx, bus.BucketEnvelopes)
+	rec, err := bus.OpenRecords(ctx, js)
 	if err != nil {
-		return nil, fmt.Errorf("reconciler: bucket %s: %w", bus.BucketEnvelopes, err)
+		return nil, fmt.Errorf("reconciler: %w", err)
 	}
 	cur, err := js.KeyValue(ctx, bus.BucketCursors)
 	if err != nil {
@@ -51,46 +51,16 @@ func newKVStore(ctx context.Context, js jetstream.JetStream, holder string, now 
 
 // Record implements Records.
 func (s *kvStore) Record(ctx context.Context, tenant, envelopeID string) (*envelope.Record, error) {
-	e, err := s.records.Get(ctx, envelope.RecordKey(tenant, envelopeID))
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reconciler: read record %s/%s: %w", tenant, envelopeID, err)
-	}
-	var rec envelope.Record
-	if err := json.Unmarshal(e.Value(), &rec); err != nil {
-		return nil, fmt.Errorf("reconciler: decode record %s/%s: %w", tenant, envelopeID, err)
+	rec, rev, err := s.records.Get(ctx, tenant, envelopeID)
+	if err != nil || rev == 0 {
+		return nil, err
 	}
 	return &rec, nil
 }
 
-// Scan implements Records: one ordered walk over the tenant's keys rather
-// than a Get per key.
+// Scan implements Records.
 func (s *kvStore) Scan(ctx context.Context, tenant string, fn func(*envelope.Record)) error {
-	w, err := s.records.WatchFiltered(ctx, []string{tenant + ".>"}, jetstream.IgnoreDeletes())
-	if err != nil {
-		return fmt.Errorf("reconciler: scan records of %s: %w", tenant, err)
-	}
-	defer func() { _ = w.Stop() }()
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case e, ok := <-w.Updates():
-			if !ok {
-				return fmt.Errorf("reconciler: scan records of %s: watcher closed", tenant)
-			}
-			if e == nil {
-				return nil // the initial values are all delivered
-			}
-			var rec envelope.Record
-			if err := json.Unmarshal(e.Value(), &rec); err != nil {
-				continue // not a record countersign wrote: nothing to reconcile
-			}
-			fn(&rec)
-		}
-	}
+	return s.records.Scan(ctx, tenant, fn)
 }
 
 func cursorKey(tenant, provider string) string { return "cursor." + tenant + "." + provider }

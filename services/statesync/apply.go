@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/countersign/countersign/shared/bus"
@@ -20,9 +19,6 @@ import (
 // back for redelivery.
 const casAttempts = 16
 
-// errCASConflict means another writer updated the record first.
-var errCASConflict = errors.New("statesync: envelope record changed concurrently")
-
 // handle applies one event. Invalid events are permanent (DLQ); a lost
 // CAS race is retried here and, past casAttempts, transient.
 func (s *Service) handle(ctx context.Context, m *bus.Message) error {
@@ -32,12 +28,12 @@ func (s *Service) handle(ctx context.Context, m *bus.Message) error {
 	}
 	for attempt := 0; attempt < casAttempts; attempt++ {
 		err := s.applyOnce(ctx, ev)
-		if !errors.Is(err, errCASConflict) {
+		if !errors.Is(err, bus.ErrRecordChanged) {
 			return err
 		}
 		s.metrics.casRetry.Inc()
 	}
-	return bus.Retry(errCASConflict, 50*time.Millisecond)
+	return bus.Retry(bus.ErrRecordChanged, 50*time.Millisecond)
 }
 
 // DecodeEvent reads a STATE message's event. An undecodable event, or one
@@ -61,8 +57,7 @@ func DecodeEvent(data []byte) (envelope.Event, error) {
 // event, and settling checks the stream itself rather than trusting the
 // duplicate window. A duplicate (ev already applied) only settles.
 func (s *Service) applyOnce(ctx context.Context, ev envelope.Event) error {
-	key := envelope.RecordKey(ev.Tenant, ev.EnvelopeID)
-	rec, rev, err := s.load(ctx, key)
+	rec, rev, err := s.records.Get(ctx, ev.Tenant, ev.EnvelopeID)
 	if err != nil {
 		return err
 	}
@@ -77,7 +72,7 @@ func (s *Service) applyOnce(ctx context.Context, ev envelope.Event) error {
 		return nil
 	}
 	next.AckOutbox(entry.Seq - 1) // settled above
-	if _, err := s.store(ctx, key, next, rev); err != nil {
+	if _, err := s.records.Put(ctx, ev.Tenant, ev.EnvelopeID, next, rev); err != nil {
 		return err
 	}
 	s.metrics.entries.WithLabelValues(string(entry.Type)).Inc()
@@ -131,65 +126,16 @@ func (s *Service) onStream(ctx context.Context, e envelope.Entry) (bool, error) 
 // Entry.MsgID, so concurrent writers settling the same entry add it once)
 // and waits for every ack.
 func (s *Service) publish(ctx context.Context, entries []envelope.Entry) error {
-	futures := make([]jetstream.PubAckFuture, 0, len(entries))
-	for _, e := range entries {
-		data, err := json.Marshal(e)
+	out := make([]bus.Outgoing, 0, len(entries))
+	for i := range entries {
+		o, err := bus.EntryMsg(&entries[i])
 		if err != nil {
-			return bus.Permanent(fmt.Errorf("encode ledger entry: %w", err))
+			return err
 		}
-		msg := nats.NewMsg(e.Subject())
-		msg.Data = data
-		f, err := s.cfg.JS.PublishMsgAsync(msg, jetstream.WithMsgID(e.MsgID()))
-		if err != nil {
-			return fmt.Errorf("publish ledger entry: %w", err)
-		}
-		futures = append(futures, f)
+		out = append(out, o)
 	}
-	for _, f := range futures {
-		select {
-		case <-f.Ok():
-		case err := <-f.Err():
-			return fmt.Errorf("publish ledger entry: %w", err)
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+	if _, err := bus.PublishAll(ctx, s.cfg.JS, out); err != nil {
+		return fmt.Errorf("publish ledger entries: %w", err)
 	}
 	return nil
-}
-
-// load returns the record under key and its revision (0: none yet).
-func (s *Service) load(ctx context.Context, key string) (envelope.Record, uint64, error) {
-	e, err := s.kv.Get(ctx, key)
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return envelope.Record{}, 0, nil
-	}
-	if err != nil {
-		return envelope.Record{}, 0, fmt.Errorf("load envelope record: %w", err)
-	}
-	var rec envelope.Record
-	if err := json.Unmarshal(e.Value(), &rec); err != nil {
-		return envelope.Record{}, 0, bus.Permanent(fmt.Errorf("decode envelope record %s: %w", key, err))
-	}
-	return rec, e.Revision(), nil
-}
-
-// store writes rec if the record is still at rev (0: must not exist).
-func (s *Service) store(ctx context.Context, key string, rec envelope.Record, rev uint64) (uint64, error) {
-	data, err := json.Marshal(rec)
-	if err != nil {
-		return 0, bus.Permanent(fmt.Errorf("encode envelope record: %w", err))
-	}
-	var newRev uint64
-	if rev == 0 {
-		newRev, err = s.kv.Create(ctx, key, data)
-	} else {
-		newRev, err = s.kv.Update(ctx, key, data, rev)
-	}
-	if err == nil {
-		return newRev, nil
-	}
-	if errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
-		return 0, errCASConflict
-	}
-	return 0, fmt.Errorf("store envelope record: %w", err)
 }

@@ -46,7 +46,7 @@ type Config struct {
 // Service is a running statesync.
 type Service struct {
 	cfg     Config
-	kv      jetstream.KeyValue
+	records *bus.Records
 	ledger  jetstream.Stream
 	worker  *bus.Worker
 	metrics *metrics
@@ -70,9 +70,9 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if cfg.LockTTL == 0 {
 		cfg.LockTTL = 30 * time.Second
 	}
-	kv, err := cfg.JS.KeyValue(ctx, bus.BucketEnvelopes)
+	records, err := bus.OpenRecords(ctx, cfg.JS)
 	if err != nil {
-		return nil, fmt.Errorf("statesync: bucket %s: %w", bus.BucketEnvelopes, err)
+		return nil, fmt.Errorf("statesync: %w", err)
 	}
 	ledger, err := cfg.JS.Stream(ctx, bus.StreamEnvelopes)
 	if err != nil {
@@ -82,7 +82,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("statesync: metrics: %w", err)
 	}
-	s := &Service{cfg: cfg, kv: kv, ledger: ledger, metrics: m}
+	s := &Service{cfg: cfg, records: records, ledger: ledger, metrics: m}
 	var mw []bus.Middleware
 	if cfg.Metrics != nil {
 		mw = append(mw, bus.WithMetrics(cfg.Metrics))

@@ -80,7 +80,7 @@ func ledger(t *testing.T, js jetstream.JetStream, envID string) [][]byte {
 
 func record(t *testing.T, s *Service, envID string) envelope.Record {
 	t.Helper()
-	rec, _, err := s.load(t.Context(), envelope.RecordKey("acme", envID))
+	rec, _, err := s.records.Get(t.Context(), "acme", envID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,8 +123,7 @@ func TestCrashBetweenRecordAndPublish(t *testing.T) {
 	if err != nil || entry == nil {
 		t.Fatalf("apply: %v", err)
 	}
-	key := envelope.RecordKey("acme", "e2")
-	if _, err := s.store(t.Context(), key, next, 0); err != nil { // the write before the "crash"
+	if _, err := s.records.Put(t.Context(), "acme", "e2", next, 0); err != nil { // the write before the "crash"
 		t.Fatal(err)
 	}
 	if got := ledger(t, n.JS, "e2"); len(got) != 0 {
@@ -149,8 +148,7 @@ func TestPublishedEntryLeftInOutboxIsNotPublishedAgain(t *testing.T) {
 	s, n := newService(t)
 	ev := event(t, "e3", envelope.TypeSent, 0)
 	next, entry, _ := envelope.Apply(envelope.Record{}, ev, time.Now())
-	key := envelope.RecordKey("acme", "e3")
-	if _, err := s.store(t.Context(), key, next, 0); err != nil {
+	if _, err := s.records.Put(t.Context(), "acme", "e3", next, 0); err != nil {
 		t.Fatal(err)
 	}
 	data, _ := json.Marshal(entry)

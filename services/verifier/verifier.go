@@ -6,14 +6,12 @@ package verifier
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"sync/atomic"
 	"unicode/utf8"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -152,32 +150,16 @@ func (s *Service) handle(ctx context.Context, m *bus.Message) error {
 	if err := checkEvents(events); err != nil {
 		return err
 	}
-	replay := m.Header.Get(bus.HeaderReplayOf) != ""
-	futures := make([]jetstream.PubAckFuture, 0, len(events))
-	for i := range events {
-		ev := &events[i]
-		if replay {
-			ev.Source = envelope.SourceReplay
+	if m.Header.Get(bus.HeaderReplayOf) != "" {
+		for i := range events {
+			events[i].Source = envelope.SourceReplay
 		}
-		msg, err := stateMsg(ev)
-		if err != nil {
-			return bus.Permanent(err)
-		}
-		f, err := s.cfg.JS.PublishMsgAsync(msg, jetstream.WithMsgID(ev.ID))
-		if err != nil {
-			return fmt.Errorf("publish event: %w", err)
-		}
-		futures = append(futures, f)
 	}
-	for i, f := range futures {
-		select {
-		case <-f.Ok():
-			s.events.WithLabelValues(kind, string(events[i].Type)).Inc()
-		case err := <-f.Err():
-			return fmt.Errorf("publish event: %w", err)
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+	if err := bus.PublishEvents(ctx, s.cfg.JS, events); err != nil {
+		return fmt.Errorf("publish events: %w", err)
+	}
+	for i := range events {
+		s.events.WithLabelValues(kind, string(events[i].Type)).Inc()
 	}
 	return nil
 }
@@ -214,18 +196,4 @@ func checkEvents(events []envelope.Event) error {
 		}
 	}
 	return nil
-}
-
-// stateMsg is the STATE message of one event.
-func stateMsg(ev *envelope.Event) (*nats.Msg, error) {
-	data, err := json.Marshal(ev)
-	if err != nil {
-		return nil, fmt.Errorf("encode event: %w", err)
-	}
-	msg := nats.NewMsg(bus.StateSubject(ev.Tenant, envelope.Token(ev.EnvelopeID)))
-	msg.Data = data
-	msg.Header.Set(bus.HeaderTenant, ev.Tenant)
-	msg.Header.Set(bus.HeaderEnvelope, ev.EnvelopeID)
-	msg.Header.Set(bus.HeaderProvider, ev.Provider)
-	return msg, nil
 }
