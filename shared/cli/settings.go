@@ -37,6 +37,8 @@ type Settings struct {
 	// /readyz and /metrics: what standalone workers (verifier,
 	// statesync, reconciler) have instead of an HTTP API. Empty: none.
 	MetricsAddr string
+	// NATS client credentials and TLS (nats.go): see nats.go.
+	NATSAuth NATSAuth
 }
 
 // setting is one row of CONTRACT.md's table.

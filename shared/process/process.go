@@ -143,7 +143,14 @@ func Start(ctx context.Context, name string, s cli.Settings, opts Options, logOu
 	if s.NATSURL != "" && !file.Streams.EncryptionKey.IsZero() {
 		logger.Warn("streams.encryption_key applies to the embedded NATS server only; encrypt the external server's store in its own config (jetstream.key)")
 	}
-	nc, closeNC, err := Connect(url, name)
+	natsOpts, err := NATSOptions(s.NATSAuth)
+	if err != nil {
+		return nil, err
+	}
+	if s.NATSURL == "" {
+		natsOpts = nil // the embedded server has no users
+	}
+	nc, closeNC, err := Connect(url, name, natsOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -229,12 +236,13 @@ func (e *Env) buildLocker(ctx context.Context) error {
 // see the failure at once and answer 503 rather than hold a request it
 // cannot persist). The returned func drains the connection and waits for
 // it to close.
-func Connect(url, name string) (*nats.Conn, func(), error) {
+func Connect(url, name string, extra ...nats.Option) (*nats.Conn, func(), error) {
 	closed := make(chan struct{})
-	nc, err := nats.Connect(url, nats.Name("countersign-"+name),
-		nats.MaxReconnects(-1), nats.ReconnectWait(250*time.Millisecond),
+	opts := append([]nats.Option{nats.Name("countersign-" + name),
+		nats.MaxReconnects(-1), nats.ReconnectWait(250 * time.Millisecond),
 		nats.ReconnectBufSize(-1),
-		nats.ClosedHandler(func(*nats.Conn) { close(closed) }))
+		nats.ClosedHandler(func(*nats.Conn) { close(closed) })}, extra...)
+	nc, err := nats.Connect(url, opts...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("connect to NATS %s: %w", url, err)
 	}
