@@ -110,4 +110,3 @@ func TestExportTargetDownThenBack(t *testing.T) {
 		}
 	}
 }
-
