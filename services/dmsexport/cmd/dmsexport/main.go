@@ -10,4 +10,6 @@ import (
 	"github.com/countersign/countersign/shared/process"
 )
 
-func main() { os.Exit(process.Main("dmsexport", dmsexport.Options, dmsexport.FromEnv)) }
+func main() {
+	os.Exit(process.Main("dmsexport", dmsexport.Options, process.WithDeadLetters(dmsexport.FromEnv)))
+}
