@@ -9,7 +9,9 @@ import (
 	"math/rand"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -386,4 +388,64 @@ func TestMissedEventsRecoveryTime(t *testing.T) {
 	t.Logf("recovered %d envelopes (%d events, %d drifted) in %s (poll and publish %s): %.0f events/s",
 		len(envs), a.Published, a.Drift, recovered.Round(time.Millisecond), polled.Round(time.Millisecond),
 		float64(a.Published)/recovered.Seconds())
+}
+
+// Polling rebuilds recipients: a DocuSign outage loses every callback, and
+// one listStatusChanges window (include=recipients) brings back every
+// recipient's state — delivered and declined as well as signed — not only
+// the envelope's (issue #17).
+func TestPollingRebuildsDocuSignRecipients(t *testing.T) {
+	apiSrv := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(apiSrv.Close)
+	m := startMesh(t, reconcileConfig(apiSrv.URL, 500))
+	sb := newSandbox(t, m.IngressURL, sandbox.APIConfig{}, []sandbox.Window{{Start: 0, End: time.Hour}})
+	var single atomic.Int32 // GET envelopes/{id}: the list alone must do
+	api := sb.APIHandler()
+	apiSrv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, id, ok := strings.Cut(r.URL.Path, "/envelopes/"); ok && !strings.Contains(id, "/") {
+			single.Add(1) // not documents/…, which the DMS export fetches
+		}
+		api.ServeHTTP(w, r)
+	})
+	envs := sandbox.Generate(rand.New(rand.NewSource(17)), 12, []string{sandbox.KindDocuSign}, "acme")
+	if _, err := sb.Fire(context.Background(), envs); err != nil {
+		t.Fatal(err)
+	}
+	if code, a := trigger(t, m, mesh.AdminToken, sandbox.KindDocuSign, time.Now().Add(-4*time.Hour)); code != http.StatusOK || a.Published == 0 {
+		t.Fatalf("trigger: %d %+v", code, a)
+	}
+	checked := 0
+	for _, x := range sb.Truth() {
+		if !reachable(x) {
+			continue
+		}
+		meshtest.CheckFor(t, 30*time.Second, 50*time.Millisecond, func() error {
+			var v envelopeView
+			if code := adminGet(t, m, envelopePath("acme", x.EnvelopeID), &v); code != http.StatusOK {
+				return fmt.Errorf("%s: %d", x.EnvelopeID, code)
+			}
+			got := map[string]string{}
+			for _, r := range v.Recipients {
+				got[r.ID] = r.State
+			}
+			for _, r := range x.Recipients {
+				if r.State == "" || r.State == envelope.RecipientSent {
+					continue
+				}
+				if got[r.ID] != string(r.State) {
+					return fmt.Errorf("%s: recipient %s is %q, want %q (have %v)", x.EnvelopeID, r.ID, got[r.ID], r.State, got)
+				}
+			}
+			return nil
+		})
+		checked++
+	}
+	if checked == 0 {
+		t.Fatal("no envelope reachable: the test proves nothing")
+	}
+	// Without recipients in the list, every envelope needed its own status
+	// call — which DocuSign allows once per 15 minutes per envelope.
+	if n := single.Load(); n != 0 {
+		t.Fatalf("%d single-envelope status calls: the list did not carry the recipients", n)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/countersign/countersign/shared/envelope"
@@ -118,9 +119,13 @@ func (s *Sandbox) docuSignList(w http.ResponseWriter, r *http.Request) {
 		return 1
 	})
 	page := all[min(start, len(all)):min(start+count, len(all))]
+	withRecipients := slices.Contains(strings.Split(q.Get("include"), ","), "recipients")
 	envs := make([]map[string]any, len(page))
 	for i, v := range page {
 		envs[i] = docuSignSummary(v)
+		if withRecipients {
+			envs[i]["recipients"] = docuSignRecipients(v)
+		}
 	}
 	next := ""
 	if start+len(page) < len(all) {
@@ -149,6 +154,14 @@ func (s *Sandbox) docuSignEnvelope(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m := docuSignSummary(v)
+	m["recipients"] = docuSignRecipients(v)
+	writeJSON(w, http.StatusOK, m)
+}
+
+// docuSignRecipients is an envelope's recipients as DocuSign returns them
+// (GET envelopes/{id}?include=recipients, listStatusChanges with
+// include=recipients).
+func docuSignRecipients(v view) map[string]any {
 	signers := make([]map[string]string, len(v.rs))
 	for i, rr := range v.rs {
 		st := string(rr.State)
@@ -157,8 +170,7 @@ func (s *Sandbox) docuSignEnvelope(w http.ResponseWriter, r *http.Request) {
 		}
 		signers[i] = map[string]string{"recipientId": rr.ID, "email": rr.Email, "status": st, "routingOrder": strconv.Itoa(i + 1)}
 	}
-	m["recipients"] = map[string]any{"signers": signers}
-	writeJSON(w, http.StatusOK, m)
+	return map[string]any{"signers": signers}
 }
 
 func (s *Sandbox) docuSignDocument(w http.ResponseWriter, r *http.Request) {

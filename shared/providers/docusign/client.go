@@ -137,8 +137,11 @@ func (c *Client) Status(ctx context.Context, envelopeID string) (providers.Statu
 }
 
 // ListChanged returns every envelope whose status changed at or after
-// since (listStatusChanges), following nextUri. Deleted envelopes and
-// statuses countersign does not map ("processing") are left out.
+// since (listStatusChanges), following nextUri, with its recipients
+// (include=recipients on every page): polling must rebuild the recipient
+// events the lost callbacks carried, not only the envelope's status.
+// Deleted envelopes and statuses countersign does not map ("processing")
+// are left out.
 func (c *Client) ListChanged(ctx context.Context, since time.Time) ([]providers.Status, error) {
 	path := c.accountPath() + "/envelopes"
 	q := url.Values{
@@ -146,6 +149,7 @@ func (c *Client) ListChanged(ctx context.Context, since time.Time) ([]providers.
 		"from_to_status": {"changed"},
 		"count":          {strconv.Itoa(listPageSize)},
 		"start_position": {"0"},
+		"include":        {"recipients"},
 	}
 	var out []providers.Status
 	for page := 0; ; page++ {
@@ -171,6 +175,7 @@ func (c *Client) ListChanged(ctx context.Context, since time.Time) ([]providers.
 			return out, err
 		}
 		path, q = next.Path, next.Query()
+		q.Set("include", "recipients") // whether or not nextUri kept it
 	}
 }
 

@@ -233,6 +233,40 @@ func TestListChangedFollowsNextURI(t *testing.T) {
 	}
 }
 
+// Polling rebuilds recipient events: every page asks for recipients (the
+// second page's nextUri here drops the parameter), and the statuses carry
+// them (issue #17: envelopes recovered by polling had sent and completed
+// but nobody who signed).
+func TestListChangedAsksForRecipients(t *testing.T) {
+	since := time.Date(2026, 1, 13, 7, 0, 0, 0, time.UTC)
+	var calls atomic.Int32
+	c := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		if got := r.URL.Query().Get("include"); got != "recipients" {
+			t.Errorf("page %d: include=%q, want recipients", calls.Load(), got)
+		}
+		if r.URL.Query().Get("start_position") == "0" {
+			answer(w, http.StatusOK, `{"nextUri":"/envelopes?from_date=2026-01-13&start_position=1","envelopes":[
+				{"envelopeId":"env-1","status":"completed","statusChangedDateTime":"2026-01-13T07:01:00Z",
+				 "recipients":{"signers":[{"recipientId":"1","email":"a@example.com","status":"completed"},
+				                          {"recipientId":"2","email":"b@example.com","status":"delivered"}]}}]}`)
+			return
+		}
+		answer(w, http.StatusOK, `{"nextUri":"","envelopes":[]}`)
+	})
+	got, err := c.ListChanged(t.Context(), since)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || len(got[0].Recipients) != 2 || got[0].Recipients[0].State != string(envelope.RecipientSigned) ||
+		got[0].Recipients[1].State != string(envelope.RecipientDelivered) {
+		t.Fatalf("got %+v, want env-1 with a signed and a delivered recipient", got)
+	}
+	if calls.Load() != 2 {
+		t.Fatalf("%d requests, want 2", calls.Load())
+	}
+}
+
 func TestListChangedReportsAPIErrors(t *testing.T) {
 	c := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 		answer(w, http.StatusBadRequest, `{"errorCode":"INVALID_REQUEST_PARAMETER"}`)
