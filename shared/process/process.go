@@ -122,6 +122,7 @@ func Start(ctx context.Context, name string, s cli.Settings, opts Options, logOu
 		}
 	}()
 	url := s.NATSURL
+	var connOpts []nats.Option
 	if url == "" {
 		if !opts.AllowEmbedded {
 			return nil, errors.New("--nats-url (COUNTERSIGN_NATS_URL) is required for a standalone service")
@@ -139,6 +140,11 @@ func Start(ctx context.Context, name string, s cli.Settings, opts Options, logOu
 		env.Embedded = srv
 		env.closers = append(env.closers, func() { srv.Shutdown(); srv.WaitForShutdown() })
 		url = srv.ClientURL()
+		// The all-in-one's own connection is in-process: publishes, acks,
+		// KV reads and direct gets cross a pipe in memory instead of
+		// loopback TCP (a syscall pair per round trip). The TCP listener
+		// stays for the CLI, subscribers and other processes.
+		connOpts = append(connOpts, nats.InProcessServer(srv))
 	}
 	if s.NATSURL != "" && !file.Streams.EncryptionKey.IsZero() {
 		logger.Warn("streams.encryption_key applies to the embedded NATS server only; encrypt the external server's store in its own config (jetstream.key)")
@@ -148,7 +154,7 @@ func Start(ctx context.Context, name string, s cli.Settings, opts Options, logOu
 		return nil, err
 	}
 	if s.NATSURL == "" {
-		natsOpts = nil // the embedded server has no users
+		natsOpts = connOpts // the embedded server has no users; its own connection is in-process
 	}
 	nc, closeNC, err := Connect(url, name, natsOpts...)
 	if err != nil {
@@ -235,7 +241,8 @@ func (e *Env) buildLocker(ctx context.Context) error {
 // reconnecting forever, buffering nothing while disconnected (ingress must
 // see the failure at once and answer 503 rather than hold a request it
 // cannot persist). The returned func drains the connection and waits for
-// it to close.
+// it to close. extra options come last (nats.InProcessServer for the
+// embedded server).
 func Connect(url, name string, extra ...nats.Option) (*nats.Conn, func(), error) {
 	closed := make(chan struct{})
 	opts := append([]nats.Option{nats.Name("countersign-" + name),
