@@ -179,6 +179,12 @@ type PipelineResult struct {
 	EntriesPerSecond float64 `json:"entries_per_second"`
 	// EndToEnd is from the 2xx to the entry's arrival on envelope.>.
 	EndToEnd Percentiles `json:"end_to_end"`
+	// CPUMicrosPerDelivery is the countersign process's CPU time (user +
+	// system, the embedded NATS server included, Redis not) from the
+	// phase's start until it drained, per acknowledged delivery: what one
+	// delivery costs from HTTP to ledger entry, a figure a busy machine
+	// does not distort the way it distorts rates.
+	CPUMicrosPerDelivery float64 `json:"cpu_us_per_delivery,omitempty"`
 }
 
 // Result summarises the phase; start is when its load began.

@@ -269,6 +269,7 @@ func (s *suite) run(ctx context.Context, p phase) {
 		sm = startSampler(c.srv.PID())
 	}
 	tr := c.pipe.Phase(p.name)
+	cpu0, cpuErr := ReadCPU(c.srv.PID())
 	start := time.Now()
 	lr := p.load(ctx, client, c.target(p.signer, tr))
 	if lr.Accepted == 0 {
@@ -278,6 +279,9 @@ func (s *suite) run(ctx context.Context, p phase) {
 	drained, stalled := tr.Drain(dctx, drainIdle)
 	cancel()
 	pr := tr.Result(start, drained)
+	if cpu1, err := ReadCPU(c.srv.PID()); err == nil && cpuErr == nil && pr.Acked > 0 {
+		pr.CPUMicrosPerDelivery = round3(float64((cpu1 - cpu0).Microseconds()) / float64(pr.Acked))
+	}
 	if stalled {
 		s.problem("%s: pipeline stalled: no ledger entry for %v while %d acknowledged deliveries had none", p.name, drainIdle, pr.Missing)
 	}
@@ -298,8 +302,8 @@ func (s *suite) run(ctx context.Context, p phase) {
 		s.r.Saturation = append(s.r.Saturation, lr)
 	}
 	s.r.Pipeline = append(s.r.Pipeline, pr)
-	s.logf("phase %s: %.0f accepted/s, p99 %.2f ms; pipeline %.0f entries/s, %d of %d entries within %v, e2e p99 %.2f ms",
-		p.name, lr.Rate, lr.Latency.P99, pr.EntriesPerSecond, pr.Matched, pr.Acked, p.drain, pr.EndToEnd.P99)
+	s.logf("phase %s: %.0f accepted/s, p99 %.2f ms; pipeline %.0f entries/s, %d of %d entries within %v, e2e p99 %.2f ms; %.0f µs CPU per delivery",
+		p.name, lr.Rate, lr.Latency.P99, pr.EntriesPerSecond, pr.Matched, pr.Acked, p.drain, pr.EndToEnd.P99, pr.CPUMicrosPerDelivery)
 }
 
 // phases lists the countersign phases in the order they run.
