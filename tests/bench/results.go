@@ -30,6 +30,8 @@ type Results struct {
 	// Pipeline holds, per countersign phase, ledger throughput and
 	// end-to-end latency.
 	Pipeline []PipelineResult `json:"pipeline"`
+	// Reconcile is the reconcile phase (nil when it did not run).
+	Reconcile *ReconcileResult `json:"reconcile,omitempty"`
 	// Ratios compare countersign's saturation rate to each ceiling's.
 	Ratios map[string]float64 `json:"ratios"`
 	// Memory is the countersign process's RSS: peak (VmHWM), the largest
@@ -111,6 +113,11 @@ func (r *Results) Print(out io.Writer) {
 			p.Phase, p.Acked, p.Matched, p.Missing, p.Drained, p.EntriesPerSecond, p.EndToEnd.P50, p.EndToEnd.P99, p.EndToEnd.Max, p.CPUMicrosPerDelivery)
 	}
 	fmt.Fprintln(tw)
+	if rc := r.Reconcile; rc != nil {
+		fmt.Fprintln(tw, "RECONCILE\tenvelopes\tevents\tpoll s\ttotal s\tevents/s\tconverged\tdrained\tCPU µs/event")
+		fmt.Fprintf(tw, "dropboxsign, every callback lost\t%d\t%d\t%.1f\t%.1f\t%.0f\t%d/%d\t%t\t%.0f\n\n",
+			rc.Envelopes, rc.Events, rc.PollSeconds, rc.Seconds, rc.EventsPerSecond, rc.Converged, rc.Reachable, rc.Drained, rc.CPUMicrosPerEvent)
+	}
 	for _, k := range slices.Sorted(maps.Keys(r.Ratios)) {
 		fmt.Fprintf(tw, "ratio %s\t%.3f\n", k, r.Ratios[k])
 	}

@@ -75,8 +75,14 @@ type Options struct {
 	// other phases wait a third or half of it. A phase with no new entry
 	// for 5s stops waiting sooner (and is reported as stalled).
 	Drain time.Duration
+	// ReconcileEnvelopes is how many envelopes, every callback lost, the
+	// reconcile phase brings back through polling [0: the phase is
+	// skipped; the bench command defaults to 100,000]. ReconcileTimeout
+	// bounds it [10m].
+	ReconcileEnvelopes int
+	ReconcileTimeout   time.Duration
 	// Only, when set, runs just the named phases: open<rate>, swsat,
-	// dssat, syncsat, bare, verify, gobench.
+	// dssat, syncsat, reconcile, bare, verify, gobench.
 	Only []string
 	// Log receives progress lines [os.Stderr].
 	Log io.Writer
@@ -103,6 +109,9 @@ func (o *Options) defaults() {
 	}
 	if o.Drain == 0 {
 		o.Drain = 30 * time.Second
+	}
+	if o.ReconcileTimeout == 0 {
+		o.ReconcileTimeout = 10 * time.Minute
 	}
 	if o.Log == nil {
 		o.Log = os.Stderr
@@ -141,6 +150,9 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 		if o.runs(p.name) {
 			s.run(ctx, p)
 		}
+	}
+	if o.runs("reconcile") && o.ReconcileEnvelopes > 0 {
+		s.reconcile(ctx)
 	}
 	for _, name := range []string{"bare", "verify"} {
 		if o.runs(name) {
@@ -186,7 +198,7 @@ type countersign struct {
 	dir  string
 }
 
-func (s *suite) startCountersign(ctx context.Context, syncAlways bool) (*countersign, error) {
+func (s *suite) startCountersign(ctx context.Context, config string) (*countersign, error) {
 	dir, err := os.MkdirTemp("", "countersign-bench-")
 	if err != nil {
 		return nil, fmt.Errorf("bench: temp dir: %w", err)
@@ -195,7 +207,7 @@ func (s *suite) startCountersign(ctx context.Context, syncAlways bool) (*counter
 	if s.o.RedisURL != "" {
 		env = append(env, "COUNTERSIGN_REDIS_URL="+s.o.RedisURL)
 	}
-	srv, err := StartServer(ctx, ServerConfig{Binary: s.o.Binary, Config: Config(syncAlways), Dir: dir, Env: env})
+	srv, err := StartServer(ctx, ServerConfig{Binary: s.o.Binary, Config: config, Dir: dir, Env: env})
 	if err != nil {
 		_ = os.RemoveAll(dir)
 		return nil, err
@@ -248,7 +260,7 @@ const warmupFor = 300 * time.Millisecond
 // for the CPU), warms it up, runs the load, then waits for the pipeline
 // within the drain bound and records both sides.
 func (s *suite) run(ctx context.Context, p phase) {
-	c, err := s.startCountersign(ctx, p.sync)
+	c, err := s.startCountersign(ctx, Config(p.sync))
 	if err != nil {
 		s.problem("%s: start countersign: %v", p.name, err)
 		return
