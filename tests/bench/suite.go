@@ -84,6 +84,12 @@ type Options struct {
 	// Only, when set, runs just the named phases: open<rate>, swsat,
 	// dssat, syncsat, reconcile, bare, verify, gobench.
 	Only []string
+	// Partitions, when set, is countersign's streams.partitions (else its
+	// default): the parallelism of the pipeline.
+	Partitions int
+	// ProfileDir, when set, receives a CPU profile of countersign per
+	// phase (<phase>.pprof), taken while the load runs.
+	ProfileDir string
 	// Log receives progress lines [os.Stderr].
 	Log io.Writer
 }
@@ -199,6 +205,9 @@ type countersign struct {
 }
 
 func (s *suite) startCountersign(ctx context.Context, config string) (*countersign, error) {
+	if s.o.Partitions > 0 {
+		config = strings.Replace(config, "streams:\n", "streams:\n  partitions: "+strconv.Itoa(s.o.Partitions)+"\n", 1)
+	}
 	dir, err := os.MkdirTemp("", "countersign-bench-")
 	if err != nil {
 		return nil, fmt.Errorf("bench: temp dir: %w", err)
@@ -248,6 +257,8 @@ type phase struct {
 	// drain bounds the wait for the pipeline after the load.
 	drain time.Duration
 	load  func(ctx context.Context, c *http.Client, t Target) LoadResult
+	// length is how long load runs (the profile's length).
+	length time.Duration
 	// memory records the process's RSS over this phase.
 	memory bool
 }
@@ -281,9 +292,18 @@ func (s *suite) run(ctx context.Context, p phase) {
 		sm = startSampler(c.srv.PID())
 	}
 	tr := c.pipe.Phase(p.name)
+	var prof *profiler
+	if s.o.ProfileDir != "" {
+		prof = startProfile(ctx, c.srv.AdminURL, s.o.ProfileDir, p.name, p.length)
+	}
 	cpu0, cpuErr := ReadCPU(c.srv.PID())
 	start := time.Now()
 	lr := p.load(ctx, client, c.target(p.signer, tr))
+	if prof != nil {
+		if err := prof.wait(); err != nil {
+			s.problem("%s: %v", p.name, err)
+		}
+	}
 	if lr.Accepted == 0 {
 		s.problem("%s: nothing accepted (status %v, first error %q)", p.name, lr.Status, lr.FirstError)
 	}
@@ -327,7 +347,7 @@ func (s *suite) phases() []phase {
 			drain = s.o.Drain // the lowest rate should drain fully: its e2e latency is the clean one
 		}
 		ps = append(ps, phase{
-			name: fmt.Sprintf("open%.0f", rate), signer: s.sw, drain: drain,
+			name: fmt.Sprintf("open%.0f", rate), signer: s.sw, drain: drain, length: s.o.OpenLoop,
 			load: func(ctx context.Context, c *http.Client, t Target) LoadResult {
 				return OpenLoop(ctx, c, t, fmt.Sprintf("countersign/standardwebhooks@%.0f/s", rate), rate, s.o.OpenLoop, s.o.OpenLoopWorkers)
 			},
@@ -339,11 +359,11 @@ func (s *suite) phases() []phase {
 		}
 	}
 	return append(ps,
-		phase{name: "swsat", signer: s.sw, drain: s.o.Drain, memory: true,
+		phase{name: "swsat", signer: s.sw, drain: s.o.Drain, memory: true, length: s.o.Saturation,
 			load: saturate("countersign/standardwebhooks", s.o.Saturation)},
-		phase{name: "dssat", signer: s.ds, drain: s.o.Drain / 3,
+		phase{name: "dssat", signer: s.ds, drain: s.o.Drain / 3, length: s.o.Saturation / 2,
 			load: saturate("countersign/docusign", s.o.Saturation/2)},
-		phase{name: "syncsat", signer: s.sw, sync: true, drain: s.o.Drain / 3,
+		phase{name: "syncsat", signer: s.sw, sync: true, drain: s.o.Drain / 3, length: s.o.Saturation,
 			load: saturate("countersign/standardwebhooks/sync_always", s.o.Saturation)},
 	)
 }

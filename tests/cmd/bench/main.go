@@ -31,6 +31,8 @@ func run() int {
 		openFor = flag.Duration("open-loop", 4*time.Second, "length of each open-loop run")
 		drain   = flag.Duration("drain", 30*time.Second, "bound on the longest wait for the pipeline to catch up")
 		only    = flag.String("only", "", "comma-separated subset of phases to run: open<rate>, swsat, dssat, syncsat, reconcile, bare, verify, gobench")
+		profDir = flag.String("profile", "", "directory for a CPU profile of countersign per phase (<phase>.pprof, read with go tool pprof)")
+		parts   = flag.Int("partitions", 0, "countersign's streams.partitions (0: its default)")
 		recN    = flag.Int("reconcile-n", 100000, "envelopes, every callback lost, the reconcile phase brings back by polling (0 skips it)")
 		ceiling = flag.String("serve-ceiling", "", "serve the ceiling handler bare|verify instead of benchmarking")
 		listen  = flag.String("listen", "127.0.0.1:0", "with --serve-ceiling: listen address")
@@ -56,6 +58,7 @@ func run() int {
 	opts := bench.Options{
 		Binary: *binary, Self: self, RepoDir: *repo, Connections: *conns,
 		Saturation: *sat, OpenLoop: *openFor, Drain: *drain, ReconcileEnvelopes: *recN,
+		ProfileDir: *profDir, Partitions: *parts,
 	}
 	if *redis {
 		dir, err := os.MkdirTemp("", "countersign-bench-redis-")
