@@ -68,6 +68,9 @@ type Options struct {
 	AllowEmbedded bool
 	// NeedLocker builds the dedupe locker (Redis, else JetStream KV).
 	NeedLocker bool
+	// MemoryLimit is the soft memory limit Main sets when GOMEMLIMIT is
+	// unset (0: the runtime's default, none); see DefaultMemoryLimit.
+	MemoryLimit int64
 }
 
 // Main is the whole of a binary's main: it returns the exit code.
@@ -77,6 +80,7 @@ func Main(name string, opts Options, build BuildFunc) int {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
 		return 2
 	}
+	applyMemoryLimit(opts.MemoryLimit, memoryLimitEnv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	env, err := Start(ctx, name, settings, opts, os.Stderr)

@@ -18,7 +18,9 @@ import (
 )
 
 // Options are what process.Main needs to build an Env for the all-in-one.
-var Options = process.Options{AllowEmbedded: true, NeedLocker: true}
+// The all-in-one holds every service and the NATS server, so it carries
+// the memory limit.
+var Options = process.Options{AllowEmbedded: true, NeedLocker: true, MemoryLimit: process.DefaultMemoryLimit}
 
 // Build builds every service over env, and the process's dead-letter
 // watcher. Run the result until ctx is done: ingress stops accepting,
