@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -57,6 +58,7 @@ tenants:
         hmac_keys: [%q]
         api: {base_url: %q, token: %q, account_id: %q}
         reconcile: {interval: 1h, incident_interval: 30m}
+    export: {target: "nats-object://exports"}
 `, operateToken, readToken, specSecret, docuSignKey, apiURL, docuSignToken, sandbox.DefaultDocuSignAcct)
 }
 
@@ -97,6 +99,13 @@ type page struct {
 	ctx  context.Context
 	base string
 	shot string
+}
+
+// with returns the page reporting to t (a subtest).
+func (p *page) with(t *testing.T) *page {
+	c := *p
+	c.t = t
+	return &c
 }
 
 func (p *page) do(what string, steps ...chromedp.Action[chromedp.Void]) {
@@ -246,7 +255,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	apiSrv := httptest.NewServer(http.NotFoundHandler())
 	t.Cleanup(apiSrv.Close)
 	m := mesh.Start(t, mesh.Options{Build: app.Build, Config: config(apiSrv.URL)})
-	sb, err := sandbox.New(sandbox.Config{Tenant: "acme", Seed: 1, API: sandbox.APIConfig{DocuSignToken: docuSignToken},
+	sb, err := sandbox.New(sandbox.Config{Target: m.IngressURL, Tenant: "acme", Seed: 1, API: sandbox.APIConfig{DocuSignToken: docuSignToken},
 		Secrets: sandbox.Secrets{DocuSignKey: docuSignKey}})
 	if err != nil {
 		t.Fatal(err)
@@ -296,6 +305,31 @@ func TestConsoleInBrowser(t *testing.T) {
 		}
 		return nil
 	})
+	// A DocuSign envelope played by the sandbox to completion, exported.
+	var signed *sandbox.Envelope
+	for _, e := range sandbox.Generate(rand.New(rand.NewSource(5)), 6, []string{sandbox.KindDocuSign}, "acme") {
+		if e.Truth == envelope.StateCompleted {
+			signed = e
+			break
+		}
+	}
+	if signed == nil {
+		t.Fatal("no completed envelope generated: change the seed")
+	}
+	fireCtx, cancelFire := context.WithTimeout(context.Background(), time.Minute)
+	defer cancelFire()
+	if _, err := sb.Fire(fireCtx, []*sandbox.Envelope{signed}); err != nil {
+		t.Fatal(err)
+	}
+	meshtest.CheckFor(t, 60*time.Second, 100*time.Millisecond, func() error {
+		var x struct {
+			State string `json:"state"`
+		}
+		if code := admin(t, m, http.MethodGet, "/v1/tenants/acme/envelopes/"+signed.ID+"/export", "", &x); code != http.StatusOK || x.State != "exported" {
+			return fmt.Errorf("export of %s: %d %q", signed.ID, code, x.State)
+		}
+		return nil
+	})
 	forge(t, m, "console-tampered")
 	if code := admin(t, m, http.MethodPost, "/v1/reconcile", `{"tenant":"acme","provider":"docusign"}`, nil); code != http.StatusOK {
 		t.Fatalf("reconcile: %d", code)
@@ -319,14 +353,15 @@ func TestConsoleInBrowser(t *testing.T) {
 	p.useToken(operateToken, "operate")
 
 	t.Run("search and envelope page", func(t *testing.T) {
+		p := p.with(t)
 		p.do("search", chromedp.Click(chromedp.ID("searchGo")))
-		p.waitFor("results", `document.querySelectorAll("a.envlink").length === 3`)
+		p.waitFor("results", `document.querySelectorAll("a.envlink").length === 4`)
 		p.setValue("#searchState", "sent")
 		p.do("filter by state", chromedp.Click(chromedp.ID("searchGo")))
 		p.waitFor("filtered", `document.querySelectorAll("a.envlink").length === 1 && document.querySelector("a.envlink").innerText === "console-sent"`)
 		p.setValue("#searchState", "")
 		p.do("all states", chromedp.Click(chromedp.ID("searchGo")))
-		p.waitFor("results again", `document.querySelectorAll("a.envlink").length === 3`)
+		p.waitFor("results again", `document.querySelectorAll("a.envlink").length === 4`)
 		p.screenshot("search")
 
 		p.do("open console-ok", chromedp.Click(chromedp.Search(`//a[text()="console-ok"]`)))
@@ -361,7 +396,28 @@ func TestConsoleInBrowser(t *testing.T) {
 		checkJCS(t, p)
 	})
 
+	t.Run("export", func(t *testing.T) {
+		p := p.with(t)
+		p.do("open the exported envelope", chromedp.Navigate(p.base+"#/envelope/acme/"+signed.ID))
+		p.waitFor("export shown", `(document.querySelector("#envOut h2")||{}).innerText === "acme / `+signed.ID+`" && (document.getElementById("exportState")||{}).innerText === "exported"`)
+		if got := p.text("#chainStatus"); !strings.Contains(got, "verified in this browser") {
+			t.Errorf("chain status %q, want verified (the exported entry is part of the chain)", got)
+		}
+		got := p.text("#exportOut")
+		for _, want := range []string{"signed.pdf", "audit.pdf", "ledger.json", "nats-object://exports", "Export again"} {
+			if !strings.Contains(got, want) {
+				t.Errorf("export section without %q:\n%s", want, got)
+			}
+		}
+		if got := p.text("#envOut"); !strings.Contains(got, "exported") || !strings.Contains(got, "location: nats-object://exports") {
+			t.Errorf("the ledger does not show the exported entry with its detail:\n%s", got)
+		}
+		eval[bool](p, "scroll", `(document.getElementById("exportOut").scrollIntoView(), true)`)
+		p.screenshot("export")
+	})
+
 	t.Run("tampered ledger", func(t *testing.T) {
+		p := p.with(t)
 		p.do("open the forged envelope", chromedp.Navigate(p.base+"#/envelope/acme/console-tampered"))
 		p.waitFor("chain checked", `(document.querySelector("#envOut h2")||{}).innerText === "acme / console-tampered" && !!document.getElementById("chainStatus")`)
 		if got := p.text("#chainStatus"); !strings.Contains(got, "BROKEN at seq 5") {
@@ -375,6 +431,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	})
 
 	t.Run("DLQ dry run then replay", func(t *testing.T) {
+		p := p.with(t)
 		p.do("open the DLQ", chromedp.Navigate(p.base+"#/dlq"))
 		p.setValue("#dlqTenant", "acme")
 		p.do("list", chromedp.Click(chromedp.ID("dlqList")))
@@ -414,6 +471,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	})
 
 	t.Run("reconciliation", func(t *testing.T) {
+		p := p.with(t)
 		p.do("open", chromedp.Navigate(p.base+"#/reconcile"), chromedp.Click(chromedp.ID("recShow")))
 		p.waitFor("providers", `document.querySelectorAll("button.recnow").length >= 1`)
 		p.do("reconcile now", chromedp.Click(chromedp.CSS(`button.recnow[data-provider="docusign"]`)))
@@ -422,18 +480,21 @@ func TestConsoleInBrowser(t *testing.T) {
 	})
 
 	t.Run("audit trail", func(t *testing.T) {
+		p := p.with(t)
 		p.do("open", chromedp.Navigate(p.base+"#/audit"), chromedp.Click(chromedp.ID("auditShow")))
 		p.waitFor("the replay is recorded", `[...document.querySelectorAll("tr.audit")].some((r) => r.innerText.includes("ops") && r.innerText.includes("POST /v1/replay"))`)
 		p.screenshot("audit")
 	})
 
 	t.Run("notifier", func(t *testing.T) {
+		p := p.with(t)
 		p.do("open", chromedp.Navigate(p.base+"#/notify"), chromedp.Click(chromedp.ID("notifyShow")))
 		p.waitFor("status or not available", `document.getElementById("notifyOut").innerText.length > 0`)
 		t.Logf("notifier view: %s", p.text("#notifyOut"))
 	})
 
 	t.Run("read-only token", func(t *testing.T) {
+		p := p.with(t)
 		p.do("reload", chromedp.Navigate(p.base+"#/dlq"))
 		p.useToken(readToken, "read")
 		p.do("list", chromedp.Click(chromedp.ID("dlqList")))

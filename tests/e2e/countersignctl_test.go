@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -13,7 +14,10 @@ import (
 	"time"
 
 	"github.com/countersign/countersign/services/countersignctl"
+	"github.com/countersign/countersign/services/dmsexport/target"
+	"github.com/countersign/countersign/shared/config"
 	"github.com/countersign/countersign/shared/envelope"
+	"github.com/countersign/countersign/shared/exportapi"
 	"github.com/countersign/countersign/shared/meshtest"
 	"github.com/countersign/countersign/shared/meshtest/mesh"
 	"github.com/countersign/countersign/tests/sandbox"
@@ -362,4 +366,57 @@ tenants:
 	}
 	wantExit(t, m, 2, []string{"--cacert"}, "--cacert", filepath.Join(dir, "missing.pem"), "dlq", "list")
 	wantExit(t, m, 2, []string{"--cert and --key go together"}, "--cacert", files["ca.pem"], "--cert", files["operator.pem"], "dlq", "list")
+}
+
+// countersignctl's export commands against the real DMS export: a
+// completed DocuSign envelope exported into the object store shows its
+// state, location and artefacts with their checksums; `export run`
+// exports again (same keys, same bytes); an envelope not completed has no
+// export (exit 1, the server's reason).
+func TestCountersignctlExport(t *testing.T) {
+	et, err := config.ParseExportTarget("nats-object://exports")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rig := startExportRig(t, `{target: "nats-object://exports"}`, et, target.Credentials{}, false, sandbox.APIConfig{})
+	envs := sandbox.Generate(rand.New(rand.NewSource(5)), 6, []string{sandbox.KindDocuSign}, "acme")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := rig.sb.Fire(ctx, envs); err != nil {
+		t.Fatal(err)
+	}
+	var done, open *sandbox.Envelope
+	for _, e := range envs {
+		switch {
+		case e.Truth == envelope.StateCompleted && done == nil:
+			done = e
+		case !e.Truth.Terminal() && open == nil:
+			open = e
+		}
+	}
+	if done == nil {
+		t.Fatal("no completed envelope among those generated: change the seed")
+	}
+	exported := rig.waitExported(t, []*sandbox.Envelope{done}, 60*time.Second)[done.ID]
+
+	out := wantExit(t, rig.m, 0, []string{"exported", "nats-object://", "signed.pdf", "audit.pdf", "ledger.json"},
+		"export", "show", "acme", done.ID)
+	for _, a := range exported.Artefacts {
+		if !strings.Contains(out, a.SHA256) {
+			t.Errorf("export show does not list %s's sha256 %s:\n%s", a.Name, a.SHA256, out)
+		}
+	}
+	out = wantExit(t, rig.m, 0, nil, "--json", "export", "show", "acme", done.ID)
+	var st exportapi.Status
+	if err := json.Unmarshal([]byte(out), &st); err != nil || st.State != exportapi.StateExported || len(st.Artefacts) != len(exported.Artefacts) {
+		t.Errorf("--json: %v %+v", err, st)
+	}
+	wantExit(t, rig.m, 0, nil, "export", "run", "acme", done.ID)
+	again := rig.waitExported(t, []*sandbox.Envelope{done}, 30*time.Second)[done.ID]
+	if fmt.Sprint(again.Artefacts) != fmt.Sprint(exported.Artefacts) {
+		t.Errorf("re-export: %+v, want the same artefacts %+v", again.Artefacts, exported.Artefacts)
+	}
+	if open != nil {
+		wantExit(t, rig.m, 1, []string{"404", "not exported"}, "export", "show", "acme", open.ID)
+	}
 }
