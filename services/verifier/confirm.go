@@ -204,7 +204,7 @@ func trails(st providers.Status, ev envelope.Event) bool {
 // showsRecipient reports whether st has recipient r at state s or beyond.
 func showsRecipient(st providers.Status, r envelope.RecipientRef, s envelope.RecipientState) bool {
 	for _, x := range st.Recipients {
-		if sameRecipient(x.Recipient, r) && envelope.RecipientState(x.State).Rank() >= s.Rank() {
+		if x.Recipient.Same(r) && envelope.RecipientState(x.State).Rank() >= s.Rank() {
 			return true
 		}
 	}
@@ -218,20 +218,11 @@ func contains(evs []envelope.Event, ev envelope.Event) bool {
 		if e.Type != ev.Type {
 			continue
 		}
-		if ev.Recipient == nil || (e.Recipient != nil && sameRecipient(*e.Recipient, *ev.Recipient)) {
+		if ev.Recipient == nil || (e.Recipient != nil && e.Recipient.Same(*ev.Recipient)) {
 			return true
 		}
 	}
 	return false
-}
-
-// sameRecipient reports whether two references name one recipient: the
-// same provider id, or the same email when either lacks an id.
-func sameRecipient(a, b envelope.RecipientRef) bool {
-	if a.ID != "" && b.ID != "" {
-		return a.ID == b.ID
-	}
-	return a.Email != "" && strings.EqualFold(a.Email, b.Email)
 }
 
 // isAuth reports whether err is the provider API refusing countersign's

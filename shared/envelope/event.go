@@ -138,6 +138,17 @@ type RecipientRef struct {
 	Email string `json:"email,omitempty"`
 }
 
+// Same is the one rule of recipient identity, used by the state machine,
+// the verifier's confirmation and the adapters alike: two references name
+// one recipient when they carry the same provider id, or — when either
+// lacks an id — the same email, compared case-insensitively.
+func (r RecipientRef) Same(o RecipientRef) bool {
+	if r.ID != "" && o.ID != "" {
+		return r.ID == o.ID
+	}
+	return r.Email != "" && strings.EqualFold(r.Email, o.Email)
+}
+
 // Key is the recipient's identity inside an envelope record: the provider's
 // id where there is one, else the lower-cased email.
 func (r RecipientRef) Key() string {

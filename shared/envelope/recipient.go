@@ -12,13 +12,12 @@ import (
 // person was first seen once by id and once by email only.
 func (r *Record) findRecipient(ref RecipientRef) (byID, byEmail int) {
 	byID, byEmail = -1, -1
-	email := strings.ToLower(ref.Email)
 	for i, rc := range r.Recipients {
 		if ref.ID != "" && rc.ID == ref.ID {
 			byID = i
 			continue
 		}
-		if byEmail < 0 && email != "" && rc.Email == email && (rc.ID == "" || ref.ID == "") {
+		if byEmail < 0 && (rc.ID == "" || ref.ID == "") && ref.Same(RecipientRef{ID: rc.ID, Email: rc.Email}) {
 			byEmail = i
 		}
 	}

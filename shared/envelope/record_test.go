@@ -116,3 +116,20 @@ func TestRecordJSONRoundTrip(t *testing.T) {
 		t.Errorf("apply after round trip: %+v, %v", entry, err)
 	}
 }
+
+func TestRecipientRefSame(t *testing.T) {
+	for _, c := range []struct {
+		a, b RecipientRef
+		want bool
+	}{
+		{RecipientRef{ID: "r1"}, RecipientRef{ID: "r1", Email: "x@example.com"}, true},
+		{RecipientRef{ID: "r1", Email: "a@example.com"}, RecipientRef{ID: "r2", Email: "a@example.com"}, false},
+		{RecipientRef{Email: "A@Example.com"}, RecipientRef{ID: "r2", Email: "a@example.com"}, true},
+		{RecipientRef{Email: "a@example.com"}, RecipientRef{Email: "b@example.com"}, false},
+		{RecipientRef{}, RecipientRef{}, false},
+	} {
+		if got := c.a.Same(c.b); got != c.want || c.b.Same(c.a) != c.want {
+			t.Errorf("%+v.Same(%+v) = %v, want %v (both ways)", c.a, c.b, got, c.want)
+		}
+	}
+}

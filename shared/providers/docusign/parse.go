@@ -176,9 +176,10 @@ func recipientEvent(r recipient) (envelope.Type, string, bool) {
 	return "", "", false
 }
 
+// sameRecipient is envelope.RecipientRef.Same for optional references.
 func sameRecipient(a, b *envelope.RecipientRef) bool {
 	if a == nil || b == nil {
 		return a == b
 	}
-	return a.Key() == b.Key()
+	return a.Same(*b)
 }
