@@ -41,6 +41,17 @@ func Events(rec *envelope.Record, st providers.Status, tenant, kind string, fall
 			if !holdsRecipient(rec, ev) {
 				out = append(out, ev)
 			}
+		case ev.Recipient != nil:
+			// An envelope-level event naming a recipient (who viewed it)
+			// is owed while that recipient stands lower, however far the
+			// envelope has gone: judging it by the envelope's state alone
+			// dropped the view whenever another signer's events had been
+			// applied before the poll — a race the demo lost about one
+			// run in four. The state machine then raises the recipient
+			// and leaves a higher envelope state as it is.
+			if !holdsRecipient(rec, ev) {
+				out = append(out, ev)
+			}
 		case correct:
 			// The envelope event gives way to the correction below.
 		case !reached(rec.State, ev.Type):
@@ -79,6 +90,8 @@ func reached(s envelope.State, t envelope.Type) bool {
 
 // recipientState is the recipient state a recipient event establishes.
 var recipientState = map[envelope.Type]envelope.RecipientState{
+	envelope.TypeSent:              envelope.RecipientSent,
+	envelope.TypeDelivered:         envelope.RecipientDelivered,
 	envelope.TypeRecipientSigned:   envelope.RecipientSigned,
 	envelope.TypeRecipientDeclined: envelope.RecipientDeclined,
 }
