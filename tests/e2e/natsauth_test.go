@@ -22,6 +22,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/countersign/countersign/services/admin"
+	"github.com/countersign/countersign/services/dmsexport"
+	"github.com/countersign/countersign/services/dmsexport/target"
 	"github.com/countersign/countersign/services/ingress"
 	"github.com/countersign/countersign/services/reconciler"
 	"github.com/countersign/countersign/services/statesync"
@@ -34,7 +36,7 @@ import (
 	"github.com/countersign/countersign/shared/process"
 )
 
-var natsUsers = []string{"ingress", "verifier", "statesync", "reconciler", "admin"}
+var natsUsers = []string{"ingress", "verifier", "statesync", "reconciler", "dmsexport", "admin"}
 
 func natsPassword(user string) string { return "test-password-of-" + user }
 
@@ -83,7 +85,8 @@ func TestNATSUsersPerService(t *testing.T) {
 	settings := cli.Settings{ConfigPath: path, DataDir: dir, IngressAddr: meshtest.FreeAddr(t), AdminAddr: meshtest.FreeAddr(t), LogLevel: "warn"}
 	builds := map[string]process.BuildFunc{
 		"ingress": ingress.FromEnv, "verifier": process.WithDeadLetters(verifier.FromEnv),
-		"statesync": process.WithDeadLetters(statesync.FromEnv), "reconciler": reconciler.FromEnv, "admin": admin.FromEnv,
+		"statesync": process.WithDeadLetters(statesync.FromEnv), "reconciler": reconciler.FromEnv,
+		"dmsexport": process.WithDeadLetters(dmsexport.FromEnv), "admin": admin.FromEnv,
 	}
 	conns := map[string]*nats.Conn{}
 	done := make(chan error, len(natsUsers))
@@ -181,6 +184,27 @@ func TestNATSUsersPerService(t *testing.T) {
 	refused("statesync", "publish to RAW", publish(bus.RawSubject("acme", "docusign", "env-x")))
 	refused("statesync", "delete RAW", deleteStream)
 	refused("reconciler", "publish a ledger entry", publish("envelope.acme.env-x.completed"))
+	refused("dmsexport", "publish a ledger entry", publish("envelope.acme.env-x.completed"))
+	refused("dmsexport", "publish to RAW", publish(bus.RawSubject("acme", "docusign", "env-x")))
+	refused("dmsexport", "delete RAW", deleteStream)
+	// The exporter's default target works under its user: create the
+	// object store, write, replace (which purges the old chunks), read back.
+	djs, err := jetstream.New(conns["dmsexport"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	obs, err := target.OpenObjectStore(ctx, djs, "exports", 1)
+	if err != nil {
+		t.Fatalf("dmsexport opens its object store: %v", err)
+	}
+	for _, body := range []string{"first", "second version"} {
+		if err := obs.Put(ctx, "acme/env-auth/signed.pdf", strings.NewReader(body), int64(len(body))); err != nil {
+			t.Fatalf("dmsexport writes its object store: %v", err)
+		}
+	}
+	if info, err := target.Stat(ctx, obs, "acme/env-auth/signed.pdf"); err != nil || info.Size != int64(len("second version")) {
+		t.Fatalf("dmsexport reads its object store: %+v, %v", info, err)
+	}
 	refused("admin", "publish a ledger entry", publish("envelope.acme.env-x.completed"))
 	refused("admin", "delete RAW", deleteStream)
 
