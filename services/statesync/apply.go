@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/countersign/countersign/shared/bus"
 	"github.com/countersign/countersign/shared/envelope"
 	"github.com/countersign/countersign/shared/providers"
@@ -81,7 +79,7 @@ func (s *Service) applyOnce(ctx context.Context, ev envelope.Event) error {
 		s.cfg.Logger.Warn("conflicting terminal events", "tenant", ev.Tenant, "envelope", ev.EnvelopeID,
 			"state", string(rec.State), "event", ev.ID, "type", string(ev.Type))
 	}
-	return s.publish(ctx, []envelope.Entry{*entry})
+	return s.ledger.Publish(ctx, []envelope.Entry{*entry})
 }
 
 // settle makes sure every entry of an outbox read from the record is on
@@ -92,7 +90,7 @@ func (s *Service) applyOnce(ctx context.Context, ev envelope.Event) error {
 func (s *Service) settle(ctx context.Context, outbox []envelope.Entry) error {
 	var owed []envelope.Entry
 	for _, e := range outbox {
-		published, err := s.onStream(ctx, e)
+		published, err := s.ledger.Holds(ctx, e)
 		if err != nil {
 			return err
 		}
@@ -100,42 +98,5 @@ func (s *Service) settle(ctx context.Context, outbox []envelope.Entry) error {
 			owed = append(owed, e)
 		}
 	}
-	return s.publish(ctx, owed)
-}
-
-// onStream reports whether ENVELOPES holds e (or a later entry on e's
-// subject): a direct get of the subject's last message.
-func (s *Service) onStream(ctx context.Context, e envelope.Entry) (bool, error) {
-	msg, err := s.ledger.GetLastMsgForSubject(ctx, e.Subject())
-	if errors.Is(err, jetstream.ErrMsgNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("read ledger: %w", err)
-	}
-	var last struct {
-		Seq uint64 `json:"seq"`
-	}
-	if err := json.Unmarshal(msg.Data, &last); err != nil {
-		return false, fmt.Errorf("read ledger: %s: %w", e.Subject(), err)
-	}
-	return last.Seq >= e.Seq, nil
-}
-
-// publish sends entries to ENVELOPES in order (Nats-Msg-Id =
-// Entry.MsgID, so concurrent writers settling the same entry add it once)
-// and waits for every ack.
-func (s *Service) publish(ctx context.Context, entries []envelope.Entry) error {
-	out := make([]bus.Outgoing, 0, len(entries))
-	for i := range entries {
-		o, err := bus.EntryMsg(&entries[i])
-		if err != nil {
-			return err
-		}
-		out = append(out, o)
-	}
-	if _, err := bus.PublishAll(ctx, s.cfg.JS, out); err != nil {
-		return fmt.Errorf("publish ledger entries: %w", err)
-	}
-	return nil
+	return s.ledger.Publish(ctx, owed)
 }

@@ -46,8 +46,8 @@ type Config struct {
 // Service is a running statesync.
 type Service struct {
 	cfg     Config
-	records *bus.Records
-	ledger  jetstream.Stream
+	records RecordStore
+	ledger  Ledger
 	worker  *bus.Worker
 	metrics *metrics
 }
@@ -82,7 +82,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("statesync: metrics: %w", err)
 	}
-	s := &Service{cfg: cfg, records: records, ledger: ledger, metrics: m}
+	s := &Service{cfg: cfg, records: records, ledger: streamLedger{js: cfg.JS, stream: ledger}, metrics: m}
 	var mw []bus.Middleware
 	if cfg.Metrics != nil {
 		mw = append(mw, bus.WithMetrics(cfg.Metrics))

@@ -41,9 +41,23 @@ type Config struct {
 	Concurrency int
 }
 
+// Publisher is where the verifier's events go: STATE, through
+// bus.PublishEvents (EventMsg, every ack awaited).
+type Publisher interface {
+	Publish(ctx context.Context, evs []envelope.Event) error
+}
+
+// statePublisher is the Publisher on JetStream.
+type statePublisher struct{ js jetstream.JetStream }
+
+func (p statePublisher) Publish(ctx context.Context, evs []envelope.Event) error {
+	return bus.PublishEvents(ctx, p.js, evs)
+}
+
 // Service is a running verifier.
 type Service struct {
 	cfg Config
+	pub Publisher
 	// adapters are keyed "<tenant>/<kind>"; a config reload swaps the map.
 	adapters atomic.Pointer[map[string]providers.Adapter]
 	worker   *bus.Worker
@@ -64,7 +78,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
 	}
-	s := &Service{cfg: cfg}
+	s := &Service{cfg: cfg, pub: statePublisher{js: cfg.JS}}
 	adapters, err := buildAdapters(cfg.File)
 	if err != nil {
 		return nil, err
@@ -155,7 +169,7 @@ func (s *Service) handle(ctx context.Context, m *bus.Message) error {
 			events[i].Source = envelope.SourceReplay
 		}
 	}
-	if err := bus.PublishEvents(ctx, s.cfg.JS, events); err != nil {
+	if err := s.pub.Publish(ctx, events); err != nil {
 		return fmt.Errorf("publish events: %w", err)
 	}
 	for i := range events {
