@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net/http"
 	"path"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -42,6 +41,8 @@ type Config struct {
 	TLS *tls.Config
 	// Now is the clock (tests); default time.Now.
 	Now func() time.Time
+	// Raw stores callbacks (default: RAW over JS); tests set a fake.
+	Raw RawStore
 }
 
 // Service is a running ingress.
@@ -51,16 +52,14 @@ type Service struct {
 	tenants atomic.Pointer[map[string]*tenant]
 	metrics *metrics
 	handler http.Handler
-
-	rawMu sync.Mutex
-	raw   jetstream.Stream // RAW, for reading back duplicates (reuse.go)
+	raw     RawStore
 }
 
 // New builds the ingress from cfg: one adapter per configured provider of
 // every tenant, one rate limiter per tenant.
 func New(ctx context.Context, cfg Config) (*Service, error) {
-	if cfg.File == nil || cfg.JS == nil {
-		return nil, errors.New("ingress: Config.File and Config.JS are required")
+	if cfg.File == nil || (cfg.JS == nil && cfg.Raw == nil) {
+		return nil, errors.New("ingress: Config.File and Config.JS (or Config.Raw) are required")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -71,7 +70,10 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
 	}
-	s := &Service{cfg: cfg}
+	s := &Service{cfg: cfg, raw: cfg.Raw}
+	if s.raw == nil {
+		s.raw = &streamRaw{js: cfg.JS}
+	}
 	tenants, err := buildTenants(cfg.File, nil)
 	if err != nil {
 		return nil, err

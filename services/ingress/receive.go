@@ -10,9 +10,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/countersign/countersign/shared/bus"
 	"github.com/countersign/countersign/shared/envelope"
 	"github.com/countersign/countersign/shared/providers"
@@ -104,23 +101,14 @@ func (s *Service) persist(ctx context.Context, tenantID, kind, remote string, a 
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.File.Ingress.PersistTimeout.D())
 	defer cancel()
 	id := deliveryID(tenantID, kind, a, req)
-	ack, err := s.publish(ctx, msg, id)
+	seq, dup, err := s.raw.Store(ctx, msg, id)
 	if err != nil {
 		return err
 	}
-	if ack.Duplicate {
-		return s.storeReused(ctx, tenantID, kind, msg, id, ack.Sequence)
+	if dup {
+		return s.storeReused(ctx, tenantID, kind, msg, id, seq)
 	}
 	return nil
-}
-
-// publish stores msg under Nats-Msg-Id id and waits for the ack or ctx.
-func (s *Service) publish(ctx context.Context, msg *nats.Msg, id string) (*jetstream.PubAck, error) {
-	acks, err := bus.PublishAll(ctx, s.cfg.JS, []bus.Outgoing{{Msg: msg, ID: id}})
-	if err != nil {
-		return nil, err
-	}
-	return acks[0], nil
 }
 
 // envelopeOf returns the envelope a callback is about, or "" when it
