@@ -60,6 +60,13 @@ type Result struct {
 	FromProviderAPI int
 	// DLQ is the DLQ stream's message count at the end.
 	DLQ uint64
+	// ExportsDue counts envelopes countersign holds as completed at a
+	// provider with an API; Exported those exported whose manifest checks
+	// out in the object store; ExportProblems the others; ExportTime the
+	// wait for them.
+	ExportsDue, Exported int
+	ExportProblems       []error
+	ExportTime           time.Duration
 }
 
 // Err returns nil when the demo passed: every webhook-complete envelope
@@ -76,6 +83,8 @@ func (r *Result) Err() error {
 		return fmt.Errorf("%w: %d of %d", ErrForgeryAccepted, r.Report.ForgedNot401, r.Report.Forged)
 	case len(r.Unsound) > 0:
 		return fmt.Errorf("%w: %d of %d", ErrUnsoundLedger, len(r.Unsound), r.Ledgers)
+	case r.Exported < r.ExportsDue:
+		return fmt.Errorf("%w: %d of %d", ErrExport, r.ExportsDue-r.Exported, r.ExportsDue)
 	}
 	return nil
 }
@@ -152,7 +161,15 @@ func (r *Result) Print(w io.Writer) {
 		r.RecoveredByPoll, r.ReconcileChecked, r.ReconcileDrift, r.ReconcilePublished)
 	p("ledgers verified       %d/%d", r.Ledgers-len(r.Unsound), r.Ledgers)
 	p("entries from provider API  %d", r.FromProviderAPI)
+	p("exports                %d/%d  (completed envelopes of providers with an API, manifests checked in the object store, in %s)", r.Exported, r.ExportsDue, r.ExportTime.Round(time.Millisecond))
 	p("DLQ entries            %d", r.DLQ)
+	for i, err := range r.ExportProblems {
+		if i == maxListed {
+			p("  … and %d more export problems", len(r.ExportProblems)-maxListed)
+			break
+		}
+		p("  export: %v", err)
+	}
 	keys := make([]string, 0, len(r.Pending))
 	for k := range r.Pending {
 		keys = append(keys, k)

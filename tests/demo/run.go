@@ -192,6 +192,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err := res.readLedgers(ctx, admin, envs); err != nil {
 		return res, err
 	}
+	if err := res.checkExports(ctx, admin, srv.NATSURL, envs, o.Wait); err != nil {
+		return res, err
+	}
 	if res.DLQ, err = dlqCount(ctx, srv.NATSURL); err != nil {
 		return res, err
 	}
