@@ -350,6 +350,13 @@ func TestConsoleInBrowser(t *testing.T) {
 	if p.visible("#dlqDry") {
 		t.Errorf("without a token the replay buttons show")
 	}
+	// A wrong token is refused, and shows no action.
+	p.setValue("#token", "")
+	p.do("enter a wrong token", chromedp.SendKeys(chromedp.ID("token"), "not-a-token"), chromedp.Click(chromedp.ID("tokenApply")))
+	p.waitFor("refusal shown", `document.getElementById("role").innerText.startsWith("401")`)
+	if p.visible("#dlqDry") {
+		t.Errorf("a refused token sees the replay buttons")
+	}
 	p.useToken(operateToken, "operate")
 
 	t.Run("search and envelope page", func(t *testing.T) {
@@ -364,8 +371,12 @@ func TestConsoleInBrowser(t *testing.T) {
 		p.waitFor("results again", `document.querySelectorAll("a.envlink").length === 4`)
 		p.screenshot("search")
 
+		p.setValue("#searchQ", "console-sent")
+		p.do("open an id", chromedp.Click(chromedp.ID("openExact")))
+		p.waitFor("opened by id", `(document.querySelector("#envOut h2")||{}).innerText === "acme / console-sent" && !!document.getElementById("chainStatus")`)
+		p.do("back to the search", chromedp.Navigate(p.base+"#/envelopes"))
 		p.do("open console-ok", chromedp.Click(chromedp.Search(`//a[text()="console-ok"]`)))
-		p.waitFor("chain checked", `!!document.getElementById("chainStatus")`)
+		p.waitFor("chain checked", `(document.querySelector("#envOut h2")||{}).innerText === "acme / console-ok" && !!document.getElementById("chainStatus")`)
 		if got := p.text("#chainStatus"); !strings.Contains(got, "verified in this browser (4 entries)") {
 			t.Errorf("chain status %q, want verified", got)
 		}

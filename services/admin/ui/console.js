@@ -240,7 +240,9 @@ async function listDLQ() {
         selectionChanged();
       } }), "dead at", "service", "tenant", "envelope", "class", "attempts", "replayed", "error", "id"],
       dlqEntries.map((d) => [el("input", { type: "checkbox", class: "dlqsel", value: d.id, onchange: selectionChanged }),
-        when(d.dead_at), d.service, d.tenant || "–", d.envelope_id || "–", d.error_class, String(d.attempts),
+        when(d.dead_at), d.service, d.tenant || "–",
+        d.tenant && d.envelope_id ? el("a", { href: "#/envelope/" + encodeURIComponent(d.tenant) + "/" + encodeURIComponent(d.envelope_id) }, d.envelope_id) : (d.envelope_id || "–"),
+        d.error_class, String(d.attempts),
         d.replayed_at ? when(d.replayed_at) + " (" + (d.replay_result || "") + ")" : "–", d.error, mono(d.id)])));
   } catch (e) { out.replaceChildren(errorLine(e)); }
   selectionChanged();
