@@ -82,10 +82,7 @@ func (s *Service) reconcileStatus(w http.ResponseWriter, r *http.Request) {
 				}
 				continue
 			}
-			var l struct {
-				Holder string    `json:"holder"`
-				Until  time.Time `json:"until"`
-			}
+			var l bus.Lease
 			if json.Unmarshal(e.Value(), &l) == nil {
 				v.LeaseHolder, v.LeaseUntil = l.Holder, timeOrNil(l.Until)
 			}

@@ -31,9 +31,7 @@ type Cursor struct {
 type kvStore struct {
 	records *bus.Records
 	cursors jetstream.KeyValue
-	// holder names this replica in leases.
-	holder string
-	now    func() time.Time
+	leases  *bus.Leases
 }
 
 // newKVStore opens the buckets bus.Setup created.
@@ -46,7 +44,7 @@ func newKVStore(ctx context.Context, js jetstream.JetStream, holder string, now 
 	if err != nil {
 		return nil, fmt.Errorf("reconciler: bucket %s: %w", bus.BucketCursors, err)
 	}
-	return &kvStore{records: rec, cursors: cur, holder: holder, now: now}, nil
+	return &kvStore{records: rec, cursors: cur, leases: bus.NewLeases(cur, holder, now)}, nil
 }
 
 // Record implements Records.
@@ -122,81 +120,12 @@ func (s *kvStore) SetChecked(ctx context.Context, tenant, provider, envelopeID s
 	return nil
 }
 
-// lease is the value of a lease key.
-type lease struct {
-	Holder string    `json:"holder"`
-	Until  time.Time `json:"until"`
-}
-
-// Acquire implements Leases with compare-and-set on the key's revision: a
-// lease is taken when absent, expired or already ours, and renewed every
-// third of ttl until release is called, so a long round keeps it and a
-// crashed holder loses it after ttl.
+// Acquire implements Leases with bus.Leases on lease.<tenant>.<provider>
+// of the cursors bucket; a lease held elsewhere is ErrLeaseHeld.
 func (s *kvStore) Acquire(ctx context.Context, tenant, provider string, ttl time.Duration) (func(), error) {
-	key := "lease." + tenant + "." + provider
-	rev, err := s.take(ctx, key, ttl, 0)
-	if err != nil {
-		return nil, err
+	release, err := s.leases.Acquire(ctx, "lease."+tenant+"."+provider, ttl)
+	if errors.Is(err, bus.ErrLeaseHeld) {
+		return nil, fmt.Errorf("%w: %w", ErrLeaseHeld, err)
 	}
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(ttl / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-t.C:
-				rctx, cancel := context.WithTimeout(context.Background(), ttl/3)
-				if r, err := s.take(rctx, key, ttl, rev); err == nil {
-					rev = r
-				}
-				cancel()
-			}
-		}
-	}()
-	return func() {
-		close(stop)
-		<-done
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		// Only our own revision is deleted: a lease taken over after an
-		// expiry is not ours to drop.
-		_ = s.cursors.Delete(ctx, key, jetstream.LastRevision(rev))
-	}, nil
-}
-
-// take writes a lease for ttl: over revision rev when renewing, else
-// wherever the current lease is absent, expired or ours.
-func (s *kvStore) take(ctx context.Context, key string, ttl time.Duration, rev uint64) (uint64, error) {
-	b, err := json.Marshal(lease{Holder: s.holder, Until: s.now().Add(ttl)})
-	if err != nil {
-		return 0, fmt.Errorf("reconciler: encode lease: %w", err)
-	}
-	if rev != 0 {
-		return s.cursors.Update(ctx, key, b, rev)
-	}
-	e, err := s.cursors.Get(ctx, key)
-	switch {
-	case errors.Is(err, jetstream.ErrKeyNotFound):
-		r, err := s.cursors.Create(ctx, key, b)
-		if errors.Is(err, jetstream.ErrKeyExists) {
-			return 0, ErrLeaseHeld
-		}
-		return r, err
-	case err != nil:
-		return 0, fmt.Errorf("reconciler: read lease: %w", err)
-	}
-	var cur lease
-	if json.Unmarshal(e.Value(), &cur) == nil && cur.Holder != s.holder && s.now().Before(cur.Until) {
-		return 0, ErrLeaseHeld
-	}
-	r, err := s.cursors.Update(ctx, key, b, e.Revision())
-	if err != nil {
-		// Someone else renewed or took it between our read and write.
-		return 0, fmt.Errorf("%w: %w", ErrLeaseHeld, err)
-	}
-	return r, nil
+	return release, err
 }

@@ -70,7 +70,7 @@ func TestKVLease(t *testing.T) {
 	// A crashed holder's lease (a ghost that never renews) is taken over
 	// once it expires.
 	rel3()
-	ghost, _ := json.Marshal(lease{Holder: "ghost", Until: c.Now().Add(time.Minute)})
+	ghost, _ := json.Marshal(bus.Lease{Holder: "ghost", Until: c.Now().Add(time.Minute)})
 	if _, err := a.cursors.Put(ctx, "lease.acme.docusign", ghost); err != nil {
 		t.Fatal(err)
 	}
