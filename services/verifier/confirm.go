@@ -172,12 +172,14 @@ func (c *confirmer) confirm(ctx context.Context, tenant string, a providers.Adap
 		switch {
 		case contains(confirmed, ev):
 			outcome = outcomeConfirmed
-		case ev.Type.IsRecipient() && len(st.Recipients) == 0, trails(st, ev):
+		case ev.Type.IsRecipient() && len(st.Recipients) == 0, trails(st, ev), undeniableFailure(st, ev):
 			// eSignAnyWhere's envelope answer names no recipients, and an
 			// API may not yet show (or not track) a view its own callback
 			// reports: it can neither confirm nor deny those, and the
-			// callback was authenticated. Terminal events are never kept
-			// this way.
+			// callback was authenticated. No API reports bounces or failed
+			// authentications either (Dropbox Sign's email bounce), so a
+			// failure of a recipient the API shows still pending is kept
+			// too. Terminal events are never kept this way.
 			outcome = outcomeKept
 			confirmed = append(confirmed, ev)
 		}
@@ -199,6 +201,25 @@ func trails(st providers.Status, ev envelope.Event) bool {
 		return true
 	}
 	return !st.State.Terminal() && st.State.Rank() < envelope.State(ev.Type).Rank()
+}
+
+// undeniableFailure reports whether ev is a delivery or authentication
+// failure the API cannot deny: provider APIs do not report them, so the
+// authenticated callback stands as long as the API shows the recipient and
+// shows it still waiting to act (not signed, not declined).
+func undeniableFailure(st providers.Status, ev envelope.Event) bool {
+	if ev.Type != envelope.TypeRecipientDeliveryFailed && ev.Type != envelope.TypeRecipientAuthFailed {
+		return false
+	}
+	if ev.Recipient == nil || st.State.Terminal() {
+		return false
+	}
+	for _, x := range st.Recipients {
+		if x.Recipient.Same(*ev.Recipient) {
+			return x.State != providers.RecipientSigned && x.State != providers.RecipientDeclined
+		}
+	}
+	return false
 }
 
 // showsRecipient reports whether st has recipient r at state s or beyond.

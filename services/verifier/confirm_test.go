@@ -210,6 +210,23 @@ func TestConfirm(t *testing.T) {
 			outcome:   outcomeKept,
 		},
 		{
+			name:    "a bounce the API cannot show is kept for a recipient still waiting",
+			adapter: dropbox,
+			client: &fakeStatus{st: providers.Status{State: envelope.StateSent, ChangedAt: apiAt, Recipients: []providers.RecipientStatus{
+				{Recipient: *bob, State: providers.RecipientSent},
+			}}},
+			events: func() []envelope.Event {
+				return []envelope.Event{mustEvent(t, providers.KindDropboxSign, "sr-3", envelope.TypeRecipientDeliveryFailed, bob, at)}
+			},
+			want: []want{
+				{id(providers.KindDropboxSign, "sr-3", envelope.TypeSent, nil, apiAt), envelope.TypeSent, envelope.SourceProviderAPI},
+				{id(providers.KindDropboxSign, "sr-3", envelope.TypeSent, bob, apiAt), envelope.TypeSent, envelope.SourceProviderAPI},
+				{id(providers.KindDropboxSign, "sr-3", envelope.TypeRecipientDeliveryFailed, bob, at), envelope.TypeRecipientDeliveryFailed, envelope.SourceWebhook},
+			},
+			wantCalls: 1,
+			outcome:   outcomeKept,
+		},
+		{
 			name:    "one question per envelope, answers deduplicated",
 			adapter: dropbox,
 			client: &fakeStatus{st: providers.Status{State: envelope.StateDeclined, ChangedAt: apiAt, Recipients: []providers.RecipientStatus{

@@ -157,11 +157,14 @@ var recipientStateForType = map[Type]RecipientState{
 	TypeDelivered: RecipientDelivered,
 }
 
-// raiseRecipient raises the named recipient to s (never lowers it) and
-// reports whether that changed anything.
+// raiseRecipient raises the named recipient to s (never lowers it),
+// adding it when new, and reports whether that changed anything.
 func raiseRecipient(rec *Record, ref RecipientRef, s RecipientState) (bool, *EntryRecipient) {
+	// A recipient the record did not know is news even at state sent:
+	// it registers someone who has yet to act.
+	_, known := rec.Recipient(ref)
 	rc := &rec.Recipients[rec.recipientFor(ref)]
-	changed := false
+	changed := !known
 	if rc.State.Rank() < s.Rank() {
 		rc.State = s
 		changed = true

@@ -39,9 +39,11 @@ var envelopeTypes = map[envelope.State]envelope.Type{
 
 // recipientTypes is the event a recipient's state at the provider yields:
 // a delivered recipient yields a delivered event naming it (the state
-// machine raises that recipient); a sent one adds nothing the envelope
-// event does not.
+// machine raises that recipient), and a sent one a sent event naming it,
+// so the record knows every signer who has not acted yet (whom the
+// notifier reminds), not only those who did something.
 var recipientTypes = map[string]envelope.Type{
+	RecipientSent:      envelope.TypeSent,
 	RecipientDelivered: envelope.TypeDelivered,
 	RecipientSigned:    envelope.TypeRecipientSigned,
 	RecipientDeclined:  envelope.TypeRecipientDeclined,
@@ -49,7 +51,7 @@ var recipientTypes = map[string]envelope.Type{
 
 // EventsFromStatus returns the canonical events that bring an envelope of
 // provider kind to what the provider's API says: one event per delivered,
-// signed or declined recipient, and the envelope-level event for st.State (none for
+// signed or declined recipient (sent ones too), and the envelope-level event for st.State (none for
 // created and partially_signed). A non-terminal envelope event comes first
 // and a terminal one last, the order in which they happened.
 //
@@ -83,7 +85,9 @@ func EventsFromStatus(tenant, kind string, st Status, src envelope.Source, fallb
 	}
 	for _, rs := range st.Recipients {
 		rt, ok := recipientTypes[rs.State]
-		if !ok || rs.Recipient.Key() == "" {
+		if !ok || rs.Recipient.Key() == "" || (terminal && rt == envelope.TypeSent) {
+			// A signer still waiting on a finished envelope will not be
+			// asked for anything any more: nothing to register.
 			continue
 		}
 		r := rs.Recipient

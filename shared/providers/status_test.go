@@ -27,7 +27,7 @@ func TestEventsFromStatus(t *testing.T) {
 			name:   "sent, nobody signed",
 			st:     Status{State: envelope.StateSent, ChangedAt: changed, Recipients: []RecipientStatus{{ann, RecipientSent}}},
 			wantAt: changed,
-			want:   []want{{envelope.TypeSent, nil}},
+			want:   []want{{envelope.TypeSent, nil}, {envelope.TypeSent, &ann}},
 		},
 		{
 			name: "delivered comes before recipient events; a delivered recipient is named",
@@ -38,10 +38,10 @@ func TestEventsFromStatus(t *testing.T) {
 			want:   []want{{envelope.TypeDelivered, nil}, {envelope.TypeRecipientSigned, &ann}, {envelope.TypeDelivered, &bob}},
 		},
 		{
-			name:   "partially signed gives recipient events only",
+			name:   "partially signed gives recipient events only, the waiting signer registered",
 			st:     Status{State: envelope.StatePartiallySigned, ChangedAt: changed, Recipients: []RecipientStatus{{ann, RecipientSigned}, {bob, RecipientSent}}},
 			wantAt: changed,
-			want:   []want{{envelope.TypeRecipientSigned, &ann}},
+			want:   []want{{envelope.TypeRecipientSigned, &ann}, {envelope.TypeSent, &bob}},
 		},
 		{
 			name:   "completed comes after its signers",

@@ -39,8 +39,8 @@ type payload struct {
 // Parse maps the payload to at most one event. occurred_at is the body's
 // RFC 3339 "timestamp", else the webhook-timestamp header (both are the
 // same on every retry, so the event id is too). A recipient is attached to
-// recipient events (where it is required) and to "document.viewed" (who
-// viewed it).
+// recipient events (where it is required), to "document.viewed" (who
+// viewed it) and to "document.sent" (to whom: the notifier reminds them).
 func (a *Adapter) Parse(tenant string, req *providers.Request) ([]envelope.Event, error) {
 	var p payload
 	if err := json.Unmarshal(req.Body, &p); err != nil {
@@ -55,7 +55,7 @@ func (a *Adapter) Parse(tenant string, req *providers.Request) ([]envelope.Event
 		return nil, err
 	}
 	var r *envelope.RecipientRef
-	if t.IsRecipient() || t == envelope.TypeDelivered {
+	if t.IsRecipient() || t == envelope.TypeDelivered || t == envelope.TypeSent {
 		r = &envelope.RecipientRef{ID: p.Data.RecipientID, Email: p.Data.SignerEmail}
 	}
 	ev, err := providers.NewEvent(tenant, a.Kind(), p.Data.DocumentID, t, r, at, a.DeliveryID(req))
