@@ -28,6 +28,7 @@ replace (
 	github.com/countersign/countersign/services/countersign => ../services/countersign
 	github.com/countersign/countersign/services/countersignctl => ../services/countersignctl
 	github.com/countersign/countersign/services/ingress => ../services/ingress
+	github.com/countersign/countersign/services/notifier => ../services/notifier
 	github.com/countersign/countersign/services/reconciler => ../services/reconciler
 	github.com/countersign/countersign/services/statesync => ../services/statesync
 	github.com/countersign/countersign/services/verifier => ../services/verifier

@@ -52,7 +52,7 @@ func FromEnv(ctx context.Context, env *process.Env) (process.Runner, error) {
 		Logger: log, Registry: env.Registry, Health: env.Health,
 		Mount: mountAll(dlqMount, func(mux *http.ServeMux) {
 			mux.Handle("POST /v1/reconcile", tenantScoped(service.Forward(env.NC, service.Reconciler, service.EndpointReconcile, forwardTimeout)))
-		}, exportRoutes(env.NC)),
+		}, exportRoutes(env.NC), notifyRoutes(env.NC)),
 	})
 	if err != nil {
 		return nil, err

@@ -9,6 +9,7 @@ replace github.com/countersign/countersign/shared => ../../shared
 require (
 	github.com/countersign/countersign/services/admin v0.0.0
 	github.com/countersign/countersign/services/dmsexport v0.0.0
+	github.com/countersign/countersign/services/notifier v0.0.0
 	github.com/countersign/countersign/services/ingress v0.0.0
 	github.com/countersign/countersign/services/reconciler v0.0.0
 	github.com/countersign/countersign/services/statesync v0.0.0
@@ -62,6 +63,7 @@ require (
 replace (
 	github.com/countersign/countersign/services/admin => ../admin
 	github.com/countersign/countersign/services/dmsexport => ../dmsexport
+	github.com/countersign/countersign/services/notifier => ../notifier
 	github.com/countersign/countersign/services/ingress => ../ingress
 	github.com/countersign/countersign/services/reconciler => ../reconciler
 	github.com/countersign/countersign/services/statesync => ../statesync

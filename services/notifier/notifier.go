@@ -64,18 +64,18 @@ type Config struct {
 
 // Service is the notifier.
 type Service struct {
-	cfg      Config
-	log      *slog.Logger
-	records  jetstream.KeyValue
-	state    jetstream.KeyValue
-	notify   jetstream.Stream
-	deliver  *notify.Deliverer
-	metrics  *metrics
-	ledger   *bus.Worker
-	jobs     *bus.Worker
-	mu       sync.RWMutex
-	tenants  map[string]*config.Tenant
-	apis     map[string]providers.StatusClient // "<tenant>/<provider id>"
+	cfg     Config
+	log     *slog.Logger
+	records jetstream.KeyValue
+	state   jetstream.KeyValue
+	notify  jetstream.Stream
+	deliver *notify.Deliverer
+	metrics *metrics
+	ledger  *bus.Worker
+	jobs    *bus.Worker
+	mu      sync.RWMutex
+	tenants map[string]*config.Tenant
+	apis    map[string]providers.StatusClient // "<tenant>/<provider id>"
 }
 
 // New builds the notifier: its two durable consumers (ENVELOPES, and the
@@ -97,21 +97,12 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		o := cfg.APIOptions
 		cfg.Client = func(p config.Provider) (providers.StatusClient, error) { return clients.New(p, o) }
 	}
-	s := &Service{cfg: cfg, log: cfg.Logger, tenants: map[string]*config.Tenant{}, apis: map[string]providers.StatusClient{}}
-	for i := range cfg.File.Tenants {
-		t := &cfg.File.Tenants[i]
-		s.tenants[t.ID] = t
-		for _, p := range t.Providers {
-			c, err := cfg.Client(p)
-			if err != nil && !errors.Is(err, providers.ErrNoAPI) {
-				return nil, fmt.Errorf("notifier: tenant %s: %w", t.ID, err)
-			}
-			if c != nil {
-				s.apis[t.ID+"/"+p.ID()] = c
-			}
-		}
+	s := &Service{cfg: cfg, log: cfg.Logger}
+	commit, err := s.Reload(cfg.File)
+	if err != nil {
+		return nil, err
 	}
-	var err error
+	commit()
 	if s.records, err = cfg.JS.KeyValue(ctx, bus.BucketEnvelopes); err != nil {
 		return nil, fmt.Errorf("notifier: bucket %s: %w", bus.BucketEnvelopes, err)
 	}
@@ -156,6 +147,32 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 // Run consumes the ledger and the NOTIFY jobs until ctx is done.
 func (s *Service) Run(ctx context.Context) error {
 	return process.Group{process.RunFunc(s.ledger.Run), process.RunFunc(s.jobs.Run)}.Run(ctx)
+}
+
+// Reload prepares the notifier for config file f (tenants, playbooks,
+// channels, provider clients) and returns the function that switches to
+// it; jobs in flight finish with what they started with.
+func (s *Service) Reload(f *config.File) (func(), error) {
+	tenants := map[string]*config.Tenant{}
+	apis := map[string]providers.StatusClient{}
+	for i := range f.Tenants {
+		t := &f.Tenants[i]
+		tenants[t.ID] = t
+		for _, p := range t.Providers {
+			c, err := s.cfg.Client(p)
+			if err != nil && !errors.Is(err, providers.ErrNoAPI) {
+				return nil, fmt.Errorf("notifier: tenant %s: %w", t.ID, err)
+			}
+			if c != nil {
+				apis[t.ID+"/"+p.ID()] = c
+			}
+		}
+	}
+	return func() {
+		s.mu.Lock()
+		s.tenants, s.apis = tenants, apis
+		s.mu.Unlock()
+	}, nil
 }
 
 // tenant returns a tenant's config, nil if unknown.

@@ -57,7 +57,7 @@ func ScheduleTimer(ctx context.Context, js jetstream.JetStream, subject string, 
 			msg.Header.Add(k, v)
 		}
 	}
-	msg.Header.Set(HeaderSchedule, "@at "+at.UTC().Format(time.RFC3339))
+	msg.Header.Set(HeaderSchedule, "@at "+at.UTC().Format(time.RFC3339Nano))
 	msg.Header.Set(HeaderScheduleTarget, FiredSubject(subject))
 	var opts []jetstream.PublishOpt
 	if msgID != "" {

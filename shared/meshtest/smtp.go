@@ -48,19 +48,28 @@ type SMTPMessage struct {
 }
 
 // StartSMTP starts the server; user may be "" (no authentication).
-func StartSMTP(t TB, user, password string) *SMTP {
+func StartSMTP(t TB, user, password string) *SMTP { return startSMTP(t, user, password, true) }
+
+// StartPlainSMTP starts a server that offers no STARTTLS and no
+// authentication, for clients that cannot be given its certificate (a
+// whole service under test).
+func StartPlainSMTP(t TB) *SMTP { return startSMTP(t, "", "", false) }
+
+func startSMTP(t TB, user, password string, withTLS bool) *SMTP {
 	t.Helper()
 	s := &SMTP{Username: user, Password: password}
 	s.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
 		return &smtpSession{conn: c, srv: s}, nil
 	}))
 	s.srv.Domain = "localhost"
-	cert, pool, err := selfSigned()
-	if err != nil {
-		t.Fatalf("meshtest: smtp certificate: %v", err)
+	if withTLS {
+		cert, pool, err := selfSigned()
+		if err != nil {
+			t.Fatalf("meshtest: smtp certificate: %v", err)
+		}
+		s.RootCAs = pool
+		s.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
-	s.RootCAs = pool
-	s.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("meshtest: smtp listen: %v", err)

@@ -10,6 +10,7 @@ const (
 	Reconciler = "reconciler"
 	Admin      = "admin"
 	DMSExport  = "dmsexport"
+	Notifier   = "notifier"
 
 	// EndpointReconcile (reconciler) runs a reconciliation window now:
 	// {"tenant","provider","since"} → {"tenant","provider","checked","drift","published"}.
@@ -21,4 +22,11 @@ const (
 	// EndpointExport (dmsexport) exports an envelope (again): same
 	// request, answers the Status of the queued export.
 	EndpointExport = "export"
+
+	// EndpointNotifyResume (notifier) lifts a tenant's reminder pause:
+	// {"tenant"} → {"tenant","resumed","was_paused"}.
+	EndpointNotifyResume = "resume"
+	// EndpointNotifyStatus (notifier) reports a tenant's playbook: pause,
+	// bounce and expiry rates, pending timers: {"tenant"} → {…}.
+	EndpointNotifyStatus = "status"
 )

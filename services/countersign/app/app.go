@@ -11,6 +11,7 @@ import (
 	"github.com/countersign/countersign/services/admin"
 	"github.com/countersign/countersign/services/dmsexport"
 	"github.com/countersign/countersign/services/ingress"
+	"github.com/countersign/countersign/services/notifier"
 	"github.com/countersign/countersign/services/reconciler"
 	"github.com/countersign/countersign/services/statesync"
 	"github.com/countersign/countersign/services/verifier"
@@ -31,7 +32,7 @@ var Build = process.WithDeadLetters(buildAll)
 func buildAll(ctx context.Context, env *process.Env) (process.Runner, error) {
 	var g process.Group
 	for _, build := range []process.BuildFunc{
-		ingress.FromEnv, verifier.FromEnv, statesync.FromEnv, reconciler.FromEnv, dmsexport.FromEnv, admin.FromEnv,
+		ingress.FromEnv, verifier.FromEnv, statesync.FromEnv, reconciler.FromEnv, dmsexport.FromEnv, notifier.FromEnv, admin.FromEnv,
 	} {
 		r, err := build(ctx, env)
 		if err != nil {
