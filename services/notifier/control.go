@@ -29,7 +29,9 @@ type Resumed struct {
 
 // Status is a tenant's playbook as the notifier sees it.
 type Status struct {
-	Tenant        string     `json:"tenant"`
+	Tenant string `json:"tenant"`
+	// Configured is false for a tenant without a notify section.
+	Configured    bool       `json:"configured"`
 	Paused        bool       `json:"paused"`
 	PausedAt      *time.Time `json:"paused_at,omitempty"`
 	Reason        string     `json:"reason,omitempty"`
@@ -45,16 +47,19 @@ type Status struct {
 
 // Status reports a tenant's pause state, rates and pending timers.
 func (s *Service) Status(ctx context.Context, tenant string) (Status, error) {
+	if s.tenant(tenant) == nil {
+		return Status{}, fmt.Errorf("%w: %q", ErrUnknownTenant, tenant)
+	}
 	n := s.playbook(tenant)
 	if n == nil {
-		return Status{}, fmt.Errorf("%w: %q", ErrUnknownTenant, tenant)
+		return Status{Tenant: tenant, Reminders: []string{}}, nil
 	}
 	w, err := s.window(ctx, tenant)
 	if err != nil {
 		return Status{}, err
 	}
 	st := Status{
-		Tenant: tenant, Paused: w.Paused, Reason: w.Reason, Window: n.Pause.Window, Envelopes: len(w.Envelopes),
+		Tenant: tenant, Configured: true, Paused: w.Paused, Reason: w.Reason, Window: n.Pause.Window, Envelopes: len(w.Envelopes),
 		BounceRate: w.Rate("bounced", n.Pause.Window), ExpiryRate: w.Rate("expired", n.Pause.Window),
 		Channels: len(n.Channels), Reminders: []string{},
 	}

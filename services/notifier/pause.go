@@ -158,10 +158,10 @@ func (s *Service) paused(ctx context.Context, tenant string) (bool, error) {
 }
 
 // Resume lifts a tenant's pause (POST /v1/tenants/{t}/notify/resume) and
-// reports whether it was paused. It returns ErrUnknownTenant for a tenant
-// without a notify section.
+// reports whether it was paused (a tenant without a notify section never
+// is). It returns ErrUnknownTenant for a tenant not in the config.
 func (s *Service) Resume(ctx context.Context, tenant string) (bool, error) {
-	if s.playbook(tenant) == nil {
+	if s.tenant(tenant) == nil {
 		return false, fmt.Errorf("%w: %q", ErrUnknownTenant, tenant)
 	}
 	was := false
@@ -179,5 +179,5 @@ func (s *Service) Resume(ctx context.Context, tenant string) (bool, error) {
 }
 
 // ErrUnknownTenant is returned (wrapped) by Resume and Status for a
-// tenant the notifier has no playbook for.
-var ErrUnknownTenant = errors.New("notifier: no notify playbook for tenant")
+// tenant not in the config.
+var ErrUnknownTenant = errors.New("notifier: unknown tenant")
