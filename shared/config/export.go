@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"path"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -154,14 +155,14 @@ func parseS3Target(u *url.URL) (ExportTarget, error) {
 	}
 	if strings.Contains(ep, "://") {
 		eu, err := url.Parse(ep)
-		if err != nil || (eu.Scheme != "http" && eu.Scheme != "https") || eu.Host == "" || strings.Trim(eu.Path, "/") != "" {
+		if err != nil || (eu.Scheme != "http" && eu.Scheme != "https") || !validHostPort(eu.Host) || strings.Trim(eu.Path, "/") != "" || eu.RawQuery != "" || eu.User != nil {
 			return t, fmt.Errorf("s3: endpoint must be host[:port] or http(s)://host[:port]")
 		}
 		t.Secure = eu.Scheme == "https"
 		t.Endpoint = eu.Host
 		return t, nil
 	}
-	if strings.ContainsAny(ep, "/?#@ ") {
+	if !validHostPort(ep) {
 		return t, fmt.Errorf("s3: endpoint must be host[:port] or http(s)://host[:port]")
 	}
 	t.Endpoint = ep
@@ -209,4 +210,21 @@ func (v *validator) export(e *Export, path string) {
 	if !e.SecretKey.IsZero() {
 		v.add(path+".secret_key", "applies only to an s3 target")
 	}
+}
+
+// validHostPort reports whether s is host or host:port with a port in
+// 1..65535.
+func validHostPort(s string) bool {
+	if s == "" || strings.ContainsAny(s, "/?#@ \\") || strings.HasSuffix(s, ":") {
+		return false
+	}
+	u, err := url.Parse("http://" + s)
+	if err != nil || u.Host != s || u.Hostname() == "" {
+		return false
+	}
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		return err == nil && n > 0 && n < 65536
+	}
+	return true
 }
