@@ -98,7 +98,9 @@ func (rd *Reader) List(ctx context.Context, q Query) ([]Record, error) {
 				}
 			}
 			if md, err := msg.Metadata(); err == nil && md.NumPending == 0 {
+				// The end of the trail: do not wait out the fetch.
 				done = true
+				break
 			}
 		}
 		if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) {
