@@ -30,13 +30,16 @@ type partitioned struct {
 	tokens         int // subject tokens after the prefix, as published
 	keys           []int
 	family         string // the consumer family that consumes it in order
+	// workQueue: an acked message is deleted from the stream, so its
+	// consumers' ack state may live in memory (Topology.StateAckInMemory).
+	workQueue bool
 }
 
 var partitionedStreams = []partitioned{
 	// raw.<tenant>.<provider>.<envelope token>
 	{stream: StreamRaw, prefix: "raw", tokens: 3, keys: []int{1, 3}, family: ConsumerVerifier},
 	// state.<tenant>.<envelope token>
-	{stream: StreamState, prefix: "state", tokens: 2, keys: []int{1, 2}, family: ConsumerStatesync},
+	{stream: StreamState, prefix: "state", tokens: 2, keys: []int{1, 2}, family: ConsumerStatesync, workQueue: true},
 }
 
 // transform is the stream's subject transform: the published subject with
@@ -72,6 +75,14 @@ func (p partitioned) consumers(t Topology) []jetstream.ConsumerConfig {
 	for i := range t.Partitions {
 		c := ConsumerConfig(t, subjects.PartitionConsumer(p.family, i), p.stream, p.filter(i))
 		c.MaxAckPending = 1
+		// A file-stored consumer rewrites its state file (temp file,
+		// write, rename) up to ten times a second while busy: with a
+		// durable per partition that was a third of the all-in-one's CPU.
+		// On the STATE work queue an acked message is deleted from the
+		// stream, so state lost with the server costs only redelivery of
+		// what was in flight — as AckWait does — once Setup recreates the
+		// consumer. RAW keeps its messages: its consumers stay on disk.
+		c.MemoryStorage = p.workQueue && t.StateAckInMemory
 		out[i] = c
 	}
 	return out
@@ -98,10 +109,37 @@ func setupPartitions(ctx context.Context, js jetstream.JetStream, t Topology) er
 			return fmt.Errorf("bus: consumer %s on %s: delete unpartitioned: %w", p.family, p.stream, err)
 		}
 		for _, c := range p.consumers(t) {
+			if err := replaceStorage(ctx, js, p, c); err != nil {
+				return err
+			}
 			if _, err := js.CreateOrUpdateConsumer(ctx, p.stream, c); err != nil {
 				return fmt.Errorf("bus: consumer %s on %s: %w", c.Durable, p.stream, err)
 			}
 		}
+	}
+	return nil
+}
+
+// replaceStorage deletes a work-queue consumer whose state is stored
+// otherwise than c says (the server cannot change it in place), so that it
+// is created anew: its acked messages are gone from the stream, the rest
+// is delivered again from the start.
+func replaceStorage(ctx context.Context, js jetstream.JetStream, p partitioned, c jetstream.ConsumerConfig) error {
+	if !p.workQueue {
+		return nil
+	}
+	cons, err := js.Consumer(ctx, p.stream, c.Durable)
+	if errors.Is(err, jetstream.ErrConsumerNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("bus: consumer %s on %s: %w", c.Durable, p.stream, err)
+	}
+	if info := cons.CachedInfo(); info == nil || info.Config.MemoryStorage == c.MemoryStorage {
+		return nil
+	}
+	if err := js.DeleteConsumer(ctx, p.stream, c.Durable); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+		return fmt.Errorf("bus: consumer %s on %s: replace its storage: %w", c.Durable, p.stream, err)
 	}
 	return nil
 }

@@ -52,6 +52,13 @@ type Topology struct {
 	// order, one message in flight, so it bounds the pipeline's
 	// parallelism. Changing it re-hashes envelopes; do it with STATE empty.
 	Partitions int
+	// StateAckInMemory keeps the STATE partition consumers' ack state in
+	// the server's memory instead of a file per consumer (see
+	// partitioned.consumers). Only for a server that lives and dies with
+	// the process that runs Setup — the all-in-one's embedded one: a
+	// server restarted under running workers would lose the consumers
+	// until the next Setup.
+	StateAckInMemory bool
 }
 
 func (t Topology) withDefaults() Topology {

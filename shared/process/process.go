@@ -184,6 +184,9 @@ func Attach(ctx context.Context, env *Env, opts Options) error {
 		env.Health = telemetry.NewHealth()
 	}
 	env.Topology = TopologyOf(env.File)
+	// The embedded server starts and stops with this process, which runs
+	// Setup at every start: its STATE consumers need no state file.
+	env.Topology.StateAckInMemory = env.Embedded != nil
 	nc := env.NC
 	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(16384))
 	if err != nil {
