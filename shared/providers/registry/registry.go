@@ -1,5 +1,6 @@
-// Package registry builds the adapter for a configured provider from its
-// kind.
+// Package registry lists every provider kind countersign knows (each
+// package's kinds.Kind) and builds a configured provider's adapter and
+// API client by looking its kind up there.
 package registry
 
 import (
@@ -10,51 +11,82 @@ import (
 	"github.com/countersign/countersign/shared/config"
 	"github.com/countersign/countersign/shared/providers"
 	"github.com/countersign/countersign/shared/providers/adobesign"
+	"github.com/countersign/countersign/shared/providers/apiclient"
 	"github.com/countersign/countersign/shared/providers/docusign"
 	"github.com/countersign/countersign/shared/providers/dropboxsign"
 	"github.com/countersign/countersign/shared/providers/esignanywhere"
 	"github.com/countersign/countersign/shared/providers/hmac"
+	"github.com/countersign/countersign/shared/providers/kinds"
 	"github.com/countersign/countersign/shared/providers/standardwebhooks"
 )
 
 // ErrUnknownKind is returned (wrapped, with the kind and the known kinds)
-// by New for a kind countersign has no adapter for.
+// for a kind countersign has no adapter for.
 var ErrUnknownKind = errors.New("registry: unknown provider kind")
+
+// All is every provider kind, in providers.Kinds order.
+var All = []kinds.Kind{
+	standardwebhooks.Kind,
+	docusign.Kind,
+	dropboxsign.Kind,
+	adobesign.Kind,
+	esignanywhere.Kind,
+	hmacKind,
+}
+
+// hmacKind is kind hmac: its adapter is built from the provider's HMAC
+// spec, which config resolves (package hmac cannot import config, which
+// validates through it).
+var hmacKind = kinds.Kind{
+	Name:   providers.KindHMAC,
+	Fields: []string{"secrets", "name", "signature", "signed", "timestamp", "events", "types"},
+	Adapter: func(p config.Provider) (providers.Adapter, error) {
+		a, err := hmac.New(p.HMACSpec())
+		if err != nil {
+			return nil, err
+		}
+		return a, nil
+	},
+}
+
+// Lookup returns the kind named name, or an error wrapping ErrUnknownKind.
+func Lookup(name string) (kinds.Kind, error) {
+	for _, k := range All {
+		if k.Name == name {
+			return k, nil
+		}
+	}
+	return kinds.Kind{}, fmt.Errorf("%w %q (known: %s)", ErrUnknownKind, name, strings.Join(providers.Kinds, ", "))
+}
 
 // New returns the adapter for cfg.Kind built from cfg. Errors from the
 // adapter's constructor come back wrapped, prefixed with the kind.
 func New(cfg config.Provider) (providers.Adapter, error) {
-	var (
-		a   providers.Adapter
-		err error
-	)
-	switch cfg.Kind {
-	case providers.KindStandardWebhooks:
-		a, err = nonNil(standardwebhooks.New(cfg))
-	case providers.KindDocuSign:
-		a, err = nonNil(docusign.New(cfg))
-	case providers.KindDropboxSign:
-		a, err = nonNil(dropboxsign.New(cfg))
-	case providers.KindAdobeSign:
-		a, err = nonNil(adobesign.New(cfg))
-	case providers.KindESignAnyWhere:
-		a, err = nonNil(esignanywhere.New(cfg))
-	case providers.KindHMAC:
-		a, err = nonNil(hmac.New(cfg.HMACSpec()))
-	default:
-		return nil, fmt.Errorf("%w %q (known: %s)", ErrUnknownKind, cfg.Kind, strings.Join(providers.Kinds, ", "))
+	k, err := Lookup(cfg.Kind)
+	if err != nil {
+		return nil, err
 	}
+	a, err := k.Adapter(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cfg.Kind, err)
 	}
 	return a, nil
 }
 
-// nonNil converts a constructor's typed pointer to the interface without
-// turning a nil *Adapter into a non-nil interface.
-func nonNil[A providers.Adapter](a A, err error) (providers.Adapter, error) {
+// Client returns the API client for cfg, or (nil, nil) when cfg has no
+// api: section (its callbacks are then taken as parsed). It returns an
+// error wrapping providers.ErrNoAPI for a kind without a standard API and
+// ErrUnknownKind for a kind it does not know.
+func Client(cfg config.Provider, o apiclient.Options) (providers.StatusClient, error) {
+	if cfg.API == nil {
+		return nil, nil
+	}
+	k, err := Lookup(cfg.Kind)
 	if err != nil {
 		return nil, err
 	}
-	return a, nil
+	if k.Client == nil {
+		return nil, fmt.Errorf("%s: %w", cfg.Kind, providers.ErrNoAPI)
+	}
+	return k.Client(cfg, o)
 }

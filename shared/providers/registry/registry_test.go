@@ -2,6 +2,7 @@ package registry_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -84,5 +85,22 @@ func TestNewHMAC(t *testing.T) {
 	cfg.Events.Type = "event"
 	if _, err := registry.New(cfg); err == nil || !strings.Contains(err.Error(), "hmac: events.type: not a JSON pointer") {
 		t.Errorf("New with a bad pointer = %v", err)
+	}
+}
+
+// Every kind countersign names has its package's declaration in All, in
+// order, and a kind has an API client exactly when config lets it have
+// an api: section.
+func TestAllKindsDeclared(t *testing.T) {
+	if len(registry.All) != len(providers.Kinds) {
+		t.Fatalf("%d kinds declared, providers.Kinds has %d", len(registry.All), len(providers.Kinds))
+	}
+	for i, k := range registry.All {
+		if k.Name != providers.Kinds[i] || k.Adapter == nil {
+			t.Errorf("All[%d] = %q (adapter %v), want %q with an adapter", i, k.Name, k.Adapter != nil, providers.Kinds[i])
+		}
+		if hasAPI := slices.Contains(k.Fields, "api"); hasAPI != (k.Client != nil) {
+			t.Errorf("%s: api field %v but client %v", k.Name, hasAPI, k.Client != nil)
+		}
 	}
 }

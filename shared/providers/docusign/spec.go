@@ -1,0 +1,14 @@
+package docusign
+
+import (
+	"github.com/countersign/countersign/shared/providers"
+	"github.com/countersign/countersign/shared/providers/kinds"
+)
+
+// Kind is what this package declares of its provider kind (registry.All).
+var Kind = kinds.Kind{
+	Name:    providers.KindDocuSign,
+	Fields:  []string{"hmac_keys", "api", "reconcile"},
+	Adapter: kinds.Adapter(New),
+	Client:  kinds.Client(NewClient),
+}
