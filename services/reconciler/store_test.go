@@ -157,7 +157,7 @@ func TestStatePublisherAndSignals(t *testing.T) {
 	if info.State.Msgs != 1 {
 		t.Fatalf("STATE holds %d messages, want 1", info.State.Msgs)
 	}
-	m, err := st.GetLastMsgForSubject(ctx, bus.StateSubject("acme", "env-1")+".*")
+	m, err := st.GetLastMsgForSubject(ctx, "state.*.acme.env-1") // the stream inserts the partition
 	if err != nil {
 		t.Fatal(err)
 	}

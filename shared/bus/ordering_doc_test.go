@@ -45,7 +45,7 @@ func TestAsyncAPIOrderingMatchesTopology(t *testing.T) {
 		// The partition hashes the tenant and the envelope tokens, nothing else.
 		tr := p.transform(o.Partitions).Destination
 		want := "{{partition(" + strconv.Itoa(o.Partitions) + ",1," + strconv.Itoa(p.keys[1]) + ")}}"
-		if p.keys[0] != 1 || !strings.HasSuffix(tr, want) {
+		if p.keys[0] != 1 || !strings.Contains(tr, want) {
 			t.Errorf("%s: transform %s, want the partition of tenant and envelope %s", p.stream, tr, want)
 		}
 		for _, c := range p.consumers(Topology{}) {

@@ -14,8 +14,8 @@ import (
 
 // Events of one envelope must be applied in the order they arrived, yet
 // envelopes must proceed in parallel. RAW and STATE are therefore split
-// into partitions by (tenant, envelope): the stream itself appends
-// {{partition(P, tenant, envelope)}} to each subject it stores (a subject
+// into partitions by (tenant, envelope): the stream itself inserts
+// {{partition(P, tenant, envelope)}} into each subject it stores (a subject
 // transform, so no publisher can get it wrong), and each partition has its
 // own durable consumer with one message in flight. The server delivers a
 // partition's next message only once the previous one is acked or
@@ -42,30 +42,29 @@ var partitionedStreams = []partitioned{
 	{stream: StreamState, prefix: "state", tokens: 2, keys: []int{1, 2}, family: ConsumerStatesync, workQueue: true},
 }
 
-// transform is the stream's subject transform: the published subject with
-// its partition appended. Subjects of another shape (one already carrying a
-// partition, as a replayed dead letter does) are stored unchanged.
+// transform is the stream's subject transform: the partition inserted
+// right after the prefix (raw.<p>.…, state.<p>.…). Leading with it keeps
+// each partition consumer's filter a literal prefix (state.<p>.>), which
+// the server's subject index finds without walking every envelope's
+// subject. Subjects of another shape (one already carrying a partition,
+// as a replayed dead letter does) are stored unchanged.
 func (p partitioned) transform(n int) *jetstream.SubjectTransformConfig {
-	src, dst := p.prefix, p.prefix
-	for i := 1; i <= p.tokens; i++ {
-		src += ".*"
-		dst += ".{{wildcard(" + strconv.Itoa(i) + ")}}"
-	}
+	src := p.prefix
 	keys := ""
 	for _, k := range p.keys {
 		keys += "," + strconv.Itoa(k)
 	}
-	dst += ".{{partition(" + strconv.Itoa(n) + keys + ")}}"
+	dst := p.prefix + ".{{partition(" + strconv.Itoa(n) + keys + ")}}"
+	for i := 1; i <= p.tokens; i++ {
+		src += ".*"
+		dst += ".{{wildcard(" + strconv.Itoa(i) + ")}}"
+	}
 	return &jetstream.SubjectTransformConfig{Source: src, Destination: dst}
 }
 
 // filter is the subject filter of partition i.
 func (p partitioned) filter(i int) string {
-	f := p.prefix
-	for range p.tokens {
-		f += ".*"
-	}
-	return f + "." + strconv.Itoa(i)
+	return p.prefix + "." + strconv.Itoa(i) + ".>"
 }
 
 // partitionConsumers returns the durable consumers of a partitioned stream,

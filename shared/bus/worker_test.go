@@ -148,7 +148,7 @@ func TestWorkerDeadLetters(t *testing.T) {
 				t.Errorf("id %q", dl.ID)
 			}
 			if dl.Service != "statesync" || dl.Tenant != "acme" || dl.EnvelopeID != "env-7" ||
-				!strings.HasPrefix(dl.Subject, bus.StateSubject("acme", "tok-env-7")+".") || dl.ErrorClass != tt.class ||
+				!strings.HasSuffix(dl.Subject, ".acme.tok-env-7") || // state.<partition>.acme.tok-env-7 dl.ErrorClass != tt.class ||
 				dl.Attempts != tt.attempts || !strings.Contains(dl.Error, tt.errSubstr) ||
 				dl.Stream != bus.StreamState || dl.StreamSeq != seq || string(dl.Payload) != "payload-bytes" ||
 				dl.ReplayedAt != nil || dl.ReplayResult != "" {

@@ -117,7 +117,7 @@ func (s *Store) rewrite(ctx context.Context, e stored) error {
 }
 
 // ReplayRaw republishes the raw callbacks sel selects from RAW to their
-// subjects (raw.<tenant>.<provider>.<envelope>.<partition>) with a fresh Nats-Msg-Id and
+// subjects (raw.<partition>.<tenant>.<provider>.<envelope>) with a fresh Nats-Msg-Id and
 // Cs-Replay-Of "RAW-<seq>", so the verifier checks them again — after a
 // fix to an adapter, say. Events that had already been applied are
 // deduplicated downstream by their semantic ids. Callbacks that are

@@ -187,6 +187,6 @@ func (s RawSelection) subjectFilter(now time.Time) (string, time.Time, error) {
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	// Any envelope, any partition.
-	return "raw." + tenant + "." + provider + ".>", until, nil
+	// Any partition, any envelope: raw.<partition>.<tenant>.<provider>.<envelope>.
+	return "raw.*." + tenant + "." + provider + ".*", until, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -83,7 +84,7 @@ func TestWatcherDeadLettersExhaustedMessages(t *testing.T) {
 
 			got := waitEntries(t, newTestStore(t, n), Filter{Service: subjects.ConsumerFamily(tc.consumer)}, 1)[0]
 			if got.ErrorClass != ClassMaxDeliveries || got.Attempts != testMaxDeliver || got.Tenant != "acme" ||
-				got.EnvelopeID != "env-1" || got.Subject != tc.subject+".0" || got.Stream != tc.stream ||
+				got.EnvelopeID != "env-1" || got.Subject != strings.Replace(tc.subject, ".", ".0.", 1) || got.Stream != tc.stream ||
 				got.StreamSeq != seq || string(got.Payload) != string(payload) {
 				t.Errorf("entry = %+v", got)
 			}

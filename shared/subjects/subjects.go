@@ -13,10 +13,10 @@ import (
 // streams (STATE, NOTIFY, EXPORT) drop a message once it is acked.
 const (
 	// StreamRaw holds raw callbacks as received, on
-	// raw.<tenant>.<provider>.<envelope token>.<partition>.
+	// raw.<partition>.<tenant>.<provider>.<envelope token>.
 	StreamRaw = "RAW"
 	// StreamState is the work queue of canonical events, on
-	// state.<tenant>.<envelope token>.<partition>.
+	// state.<partition>.<tenant>.<envelope token>.
 	StreamState = "STATE"
 	// StreamEnvelopes is the hash-chained ledger and public contract, on
 	// envelope.<tenant>.<envelope>.<type>.
@@ -83,19 +83,20 @@ const DefaultPartitions = 16
 
 // RawSubject returns the subject a raw callback is published on:
 // raw.<tenant>.<provider>.<envelope token>; an empty or unsafe envelope
-// token becomes "_". The stream appends the partition.
+// token becomes "_". The stream inserts the partition after "raw.".
 func RawSubject(tenant, provider, envelopeToken string) string {
 	return "raw." + tenant + "." + provider + "." + SafeToken(envelopeToken)
 }
 
 // RawFilter returns the filter matching every raw callback of a tenant and
-// provider, whatever its envelope and partition.
+// provider as stored, whatever its partition and envelope.
 func RawFilter(tenant, provider string) string {
-	return "raw." + tenant + "." + provider + ".>"
+	return "raw.*." + tenant + "." + provider + ".*"
 }
 
 // StateSubject returns the subject a canonical event is published on:
-// state.<tenant>.<envelope token>. The stream appends the partition.
+// state.<tenant>.<envelope token>. The stream inserts the partition after
+// "state.".
 func StateSubject(tenant, envelopeToken string) string {
 	return "state." + tenant + "." + envelopeToken
 }

@@ -104,7 +104,7 @@ func TestPoisonCallbackIsDeadLetteredAndReplayable(t *testing.T) {
 	path := "/v1/dlq?tenant=acme&service=verifier&class=permanent"
 	e := dlqEntries(t, m, path, 1)[0]
 	if e.Tenant != "acme" || e.Service != "verifier" || e.ErrorClass != "permanent" ||
-		!strings.HasPrefix(e.Subject, "raw.acme.standardwebhooks._.") || // unparseable: envelope "_", any partition
+		!strings.HasSuffix(e.Subject, ".acme.standardwebhooks._") || // unparseable: envelope "_", any partition
 		e.Error == "" || e.Attempts != 1 || e.ReplayedAt != nil {
 		t.Errorf("DLQ entry = %+v", e)
 	}
