@@ -10,9 +10,9 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/countersign/countersign/shared/bus"
 	"github.com/countersign/countersign/shared/envelope"
 	"github.com/countersign/countersign/shared/natsserver"
+	"github.com/countersign/countersign/shared/subjects"
 	"github.com/countersign/countersign/shared/subscriber"
 )
 
@@ -33,8 +33,8 @@ func Example() {
 		Durable: "archiver",
 		Tenant:  "acme",
 		Types:   []envelope.Type{envelope.TypeCompleted},
-	}, func(ctx context.Context, e envelope.Entry, raw []byte) error {
-		completed <- e.EnvelopeID // return an error to have the entry redelivered
+	}, func(ctx context.Context, m *subscriber.Message) error {
+		completed <- m.Entry.EnvelopeID // return an error to have the entry redelivered
 		return nil
 	})
 	if err != nil {
@@ -85,7 +85,7 @@ func exampleJetStream() (js jetstream.JetStream, stop func(), err error) {
 	stop = func() { nc.Close(); stopServer() }
 	if js, err = jetstream.New(nc); err == nil {
 		_, err = js.CreateStream(context.Background(), jetstream.StreamConfig{
-			Name: bus.StreamEnvelopes, Subjects: []string{"envelope.>"},
+			Name: subjects.StreamEnvelopes, Subjects: []string{"envelope.>"},
 		})
 	}
 	if err != nil {

@@ -10,9 +10,10 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/countersign/countersign/shared/bus"
 	"github.com/countersign/countersign/shared/envelope"
 	"github.com/countersign/countersign/shared/meshtest"
+	"github.com/countersign/countersign/shared/subjects"
+	"github.com/countersign/countersign/shared/subscriber"
 )
 
 const wait = 10 * time.Second
@@ -23,7 +24,7 @@ func startStream(t *testing.T) jetstream.JetStream {
 	t.Helper()
 	n := meshtest.StartNATS(t)
 	_, err := n.JS.CreateStream(context.Background(), jetstream.StreamConfig{
-		Name:     bus.StreamEnvelopes,
+		Name:     subjects.StreamEnvelopes,
 		Subjects: []string{envelope.SubjectPrefix + ".>"},
 	})
 	if err != nil {
@@ -59,7 +60,7 @@ func (c *chain) publish(t *testing.T, js jetstream.JetStream, tenant, id string,
 	if err != nil {
 		t.Fatalf("marshal: %v", err)
 	}
-	if _, err := js.Publish(context.Background(), e.Subject(), data); err != nil {
+	if _, err := js.Publish(context.Background(), e.Subject(), data, jetstream.WithMsgID(e.MsgID())); err != nil {
 		t.Fatalf("publish %s: %v", e.Subject(), err)
 	}
 	c.last[tenant+"/"+id] = e
@@ -77,7 +78,8 @@ type recorder struct {
 
 func newRecorder() *recorder { return &recorder{calls: map[string]int{}} }
 
-func (r *recorder) handle(_ context.Context, e envelope.Entry, raw []byte) error {
+func (r *recorder) handle(_ context.Context, m *subscriber.Message) error {
+	e, raw := m.Entry, m.Data
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.calls[e.ID]++

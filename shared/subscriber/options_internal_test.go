@@ -30,26 +30,42 @@ func TestFilterSubjects(t *testing.T) {
 	}
 }
 
+// The backoff grows from RetryDelay, is capped, and is jittered within
+// the upper half of each step.
 func TestRetryDelay(t *testing.T) {
 	tests := []struct {
-		base      time.Duration
-		delivered uint64
-		want      time.Duration
+		base, maxDelay time.Duration
+		delivered      int
+		want           time.Duration // the step; the delay lies in [want/2, want]
 	}{
-		{0, 1, 0},
-		{0, 9, 0},
-		{time.Second, 0, time.Second},
-		{time.Second, 1, time.Second},
-		{time.Second, 2, 2 * time.Second},
-		{time.Second, 4, 8 * time.Second},
-		{time.Second, 7, MaxRetryDelay},
-		{time.Second, 1 << 40, MaxRetryDelay},
-		{2 * MaxRetryDelay, 1, MaxRetryDelay},
+		{time.Second, time.Minute, 0, time.Second},
+		{time.Second, time.Minute, 1, time.Second},
+		{time.Second, time.Minute, 2, 2 * time.Second},
+		{time.Second, time.Minute, 4, 8 * time.Second},
+		{time.Second, time.Minute, 7, time.Minute},
+		{time.Second, time.Minute, 1 << 40, time.Minute},
+		{2 * time.Minute, time.Minute, 1, 2 * time.Minute}, // a cap below the base is raised to it
+		{0, 0, 3, 4 * DefaultRetryDelay},                   // defaults
 	}
 	for _, tt := range tests {
-		o := Options{RetryDelay: tt.base}
-		if got := o.retryDelay(tt.delivered); got != tt.want {
-			t.Errorf("retryDelay(base %s, delivered %d) = %s, want %s", tt.base, tt.delivered, got, tt.want)
+		o := Options{RetryDelay: tt.base, MaxRetryDelay: tt.maxDelay}.withDefaults()
+		seen := map[time.Duration]bool{}
+		for range 200 {
+			got := o.retryDelay(tt.delivered)
+			if got < tt.want/2 || got > tt.want {
+				t.Fatalf("retryDelay(base %s, delivered %d) = %s, want within [%s, %s]", tt.base, tt.delivered, got, tt.want/2, tt.want)
+			}
+			seen[got] = true
 		}
+		if len(seen) < 2 {
+			t.Errorf("retryDelay(base %s, delivered %d) is not jittered: always %v", tt.base, tt.delivered, seen)
+		}
+	}
+}
+
+func TestDefaultsAreBounded(t *testing.T) {
+	o := Options{Durable: "x"}.withDefaults()
+	if o.MaxDeliver != DefaultMaxDeliver || o.MaxDeliver <= 0 || o.RetryDelay <= 0 || o.AckWait <= 0 || o.StopGrace <= 0 {
+		t.Fatalf("defaults %+v", o)
 	}
 }

@@ -3,34 +3,42 @@
 // with a durable, explicit-ack consumer in a few lines:
 //
 //	sub, err := subscriber.Subscribe(ctx, js, subscriber.Options{Durable: "billing"},
-//		func(ctx context.Context, e envelope.Entry, raw []byte) error {
-//			return bill(ctx, e) // nil acks; an error redelivers the entry
+//		func(ctx context.Context, m *subscriber.Message) error {
+//			return bill(ctx, m.Entry) // nil acks; an error redelivers the entry later
 //		})
 //	defer sub.Stop()
 //
+// It is safe by default, in the manner of nats.go's jetstream consumers
+// and Watermill's router: a failing entry is redelivered a bounded number
+// of times (MaxDeliver 5) after growing, jittered delays, every handler
+// error is logged, and the entry is then handed to Options.GiveUp (or
+// logged at error level) — never dropped silently. A handler slower than
+// AckWait is kept alive rather than run twice. Stop hands buffered entries
+// back at once.
+//
 // Delivery is at least once: a handler must tolerate seeing an entry again
-// (the entry's id and seq make that easy).
+// (the entry's id and seq make that easy). The package imports nats.go,
+// the envelope types and the subject names — none of the services'
+// dependencies.
 package subscriber
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/countersign/countersign/shared/bus"
-	"github.com/countersign/countersign/shared/envelope"
+	"github.com/countersign/countersign/shared/subjects"
 )
 
-// Handler processes one ledger entry; raw is the message as published.
-// Returning nil acknowledges the entry; an error negatively acknowledges
-// it, so it is delivered again (after Options.RetryDelay) until
-// Options.MaxDeliver is reached. ctx is cancelled when the subscription
-// stops.
-type Handler func(ctx context.Context, e envelope.Entry, raw []byte) error
+// Handler processes one ledger entry. Returning nil acknowledges it; an
+// error has it redelivered after the backoff, until MaxDeliver, then
+// handed to Options.GiveUp. ctx is cancelled StopGrace after Stop.
+type Handler func(ctx context.Context, m *Message) error
 
 // Subscription is a running subscription. Entries are handed to the
 // handler one at a time, in stream order (redeliveries aside).
@@ -39,19 +47,38 @@ type Subscription struct {
 	h      Handler
 	cons   jetstream.Consumer
 	iter   jetstream.MessagesContext
-	cancel context.CancelFunc
+	stop   context.CancelFunc // stops fetching
 	done   chan struct{}
+	hctx   context.Context // the handlers' context, outliving stop by StopGrace
+	cancel context.CancelFunc
+
+	stopping atomic.Bool // Stop was called or the context is done
 
 	mu  sync.Mutex
 	err error
 }
 
+// handBackDelay is the delay of the naks Stop sends for buffered
+// entries. A delayed nak is redelivered by the server's pending timer,
+// which redelivers expired entries in stream order; a plain nak goes to
+// the redelivery queue, where the server may requeue the first behind
+// the others while no pull request waits.
+const handBackDelay = 10 * time.Millisecond
+
+// stopCollect bounds the wait for entries still arriving after Stop.
+const stopCollect = 250 * time.Millisecond
+
+// streamPoll is how often Subscribe looks for the stream with
+// Options.WaitForStream.
+const streamPoll = 250 * time.Millisecond
+
 // Subscribe creates or updates the durable consumer opts.Durable on the
 // ENVELOPES stream and starts handing entries to h. It returns
 // ErrNoDurable, ErrNoHandler or ErrInvalidOption for bad arguments, and
 // the JetStream error (wrapped) when the consumer cannot be created — for
-// example jetstream.ErrStreamNotFound before the stream exists.
-// The subscription runs until Stop is called or ctx is done.
+// example jetstream.ErrStreamNotFound before the stream exists, unless
+// opts.WaitForStream, which waits for it until ctx is done. The
+// subscription runs until Stop is called or ctx is done.
 func Subscribe(ctx context.Context, js jetstream.JetStream, opts Options, h Handler) (*Subscription, error) {
 	if h == nil {
 		return nil, ErrNoHandler
@@ -59,8 +86,9 @@ func Subscribe(ctx context.Context, js jetstream.JetStream, opts Options, h Hand
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
-	if opts.Prefetch == 0 {
-		opts.Prefetch = 64
+	opts = opts.withDefaults()
+	if err := waitForStream(ctx, js, opts); err != nil {
+		return nil, err
 	}
 	cfg := jetstream.ConsumerConfig{
 		Durable:        opts.Durable,
@@ -75,13 +103,10 @@ func Subscribe(ctx context.Context, js jetstream.JetStream, opts Options, h Hand
 	}
 	// The server refuses to change a durable's deliver policy; an existing
 	// durable keeps its own, as DeliverNew promises.
-	if existing, err := js.Consumer(ctx, bus.StreamEnvelopes, opts.Durable); err == nil {
+	if existing, err := js.Consumer(ctx, subjects.StreamEnvelopes, opts.Durable); err == nil {
 		cfg.DeliverPolicy = existing.CachedInfo().Config.DeliverPolicy
 	}
-	if cfg.MaxDeliver == 0 {
-		cfg.MaxDeliver = -1
-	}
-	cons, err := js.CreateOrUpdateConsumer(ctx, bus.StreamEnvelopes, cfg)
+	cons, err := js.CreateOrUpdateConsumer(ctx, subjects.StreamEnvelopes, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("subscriber: consumer %q: %w", opts.Durable, err)
 	}
@@ -92,18 +117,52 @@ func Subscribe(ctx context.Context, js jetstream.JetStream, opts Options, h Hand
 	if err != nil {
 		return nil, fmt.Errorf("subscriber: consume %q: %w", opts.Durable, err)
 	}
-	runCtx, cancel := context.WithCancel(ctx)
-	s := &Subscription{opts: opts, h: h, cons: cons, iter: iter, cancel: cancel, done: make(chan struct{})}
+	runCtx, stop := context.WithCancel(ctx)
+	hctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s := &Subscription{opts: opts, h: h, cons: cons, iter: iter, stop: stop, done: make(chan struct{}), hctx: hctx, cancel: cancel}
+	// When fetching stops, a running handler gets StopGrace to finish.
+	context.AfterFunc(runCtx, func() {
+		s.stopping.Store(true)
+		iter.Drain()
+		t := time.AfterFunc(opts.StopGrace, cancel)
+		go func() { <-s.done; t.Stop(); cancel() }()
+	})
 	go s.run(runCtx)
 	return s, nil
 }
 
-// Stop ends the subscription and waits until the handler has returned;
-// after Stop the handler is not called again. Entries buffered but not yet
-// handled are redelivered (to this durable) after AckWait. Stop is safe to
-// call more than once.
+// waitForStream returns nil once ENVELOPES exists; without
+// opts.WaitForStream it does not wait.
+func waitForStream(ctx context.Context, js jetstream.JetStream, opts Options) error {
+	logged := false
+	for {
+		_, err := js.Stream(ctx, subjects.StreamEnvelopes)
+		if err == nil || !opts.WaitForStream || !errors.Is(err, jetstream.ErrStreamNotFound) {
+			if err != nil {
+				return fmt.Errorf("subscriber: consumer %q: %w", opts.Durable, err)
+			}
+			return nil
+		}
+		if !logged {
+			opts.Logger.Info("subscriber: waiting for the stream", "stream", subjects.StreamEnvelopes, "durable", opts.Durable)
+			logged = true
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("subscriber: waiting for stream %s: %w", subjects.StreamEnvelopes, ctx.Err())
+		case <-time.After(streamPoll):
+		}
+	}
+}
+
+// Stop ends the subscription: it stops fetching, hands entries buffered
+// but not yet handled back to the server at once (they are redelivered
+// without waiting for AckWait, in order), lets a running handler finish
+// for up to StopGrace before cancelling its context, and waits for it.
+// After Stop the handler is not called again. Stop is safe to call more
+// than once.
 func (s *Subscription) Stop() {
-	s.cancel()
+	s.stop()
 	<-s.done
 }
 
@@ -126,12 +185,37 @@ func (s *Subscription) Consumer() jetstream.Consumer { return s.cons }
 func (s *Subscription) run(ctx context.Context) {
 	defer close(s.done)
 	defer s.iter.Stop()
+	// Entries that arrive after Stop (the prefetched buffer) are collected
+	// and handed back together once nothing more arrives, so that a nak
+	// cannot come straight back into this buffer behind its successors.
+	var handBack []jetstream.Msg
+	defer func() {
+		for _, msg := range handBack {
+			if err := msg.NakWithDelay(handBackDelay); err != nil {
+				s.opts.Logger.Warn("subscriber: nak on stop", "durable", s.opts.Durable, "err", err)
+			}
+		}
+	}()
 	for {
-		msg, err := s.iter.Next(jetstream.NextContext(ctx))
-		if err != nil {
-			if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+		var (
+			msg jetstream.Msg
+			err error
+		)
+		if ctx.Err() == nil {
+			msg, err = s.iter.Next(jetstream.NextContext(ctx))
+			if err != nil && ctx.Err() != nil {
+				continue // stopping: collect what is buffered below
+			}
+		} else {
+			// Drain was called: buffered entries come at once; the
+			// iterator closes, or nothing more comes within stopCollect.
+			if msg, err = s.iter.Next(jetstream.NextMaxWait(stopCollect)); err != nil {
 				return
 			}
+			handBack = append(handBack, msg)
+			continue
+		}
+		if err != nil {
 			if errors.Is(err, jetstream.ErrNoHeartbeat) {
 				if _, infoErr := s.cons.Info(ctx); !errors.Is(infoErr, jetstream.ErrConsumerNotFound) {
 					continue // a slow or reconnecting server: the iterator pulls again
@@ -143,45 +227,6 @@ func (s *Subscription) run(ctx context.Context) {
 			s.mu.Unlock()
 			return
 		}
-		s.handle(ctx, msg)
+		s.handle(msg)
 	}
-}
-
-// handle runs the handler on one message and acknowledges accordingly.
-// Ack errors are not fatal: an entry whose ack was lost is redelivered,
-// which at-least-once handlers tolerate.
-func (s *Subscription) handle(ctx context.Context, msg jetstream.Msg) {
-	log := s.opts.logger().With("durable", s.opts.Durable, "subject", msg.Subject())
-	var e envelope.Entry
-	if err := json.Unmarshal(msg.Data(), &e); err != nil {
-		// No retry can make a malformed entry decodable.
-		log.Error("subscriber: undecodable ledger entry, terminated", "err", err)
-		_ = msg.Term()
-		return
-	}
-	if err := s.call(ctx, e, msg.Data()); err != nil {
-		var delivered uint64 = 1
-		if md, mdErr := msg.Metadata(); mdErr == nil {
-			delivered = md.NumDelivered
-		}
-		if d := s.opts.retryDelay(delivered); d > 0 {
-			_ = msg.NakWithDelay(d)
-		} else {
-			_ = msg.Nak()
-		}
-		return
-	}
-	_ = msg.Ack()
-}
-
-// call runs the handler, turning a panic into an error so one bad entry
-// cannot take the whole process down.
-func (s *Subscription) call(ctx context.Context, e envelope.Entry, raw []byte) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("subscriber: handler panic: %v", r)
-			s.opts.logger().Error("subscriber: handler panicked", "durable", s.opts.Durable, "panic", r)
-		}
-	}()
-	return s.h(ctx, e, raw)
 }

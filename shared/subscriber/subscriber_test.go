@@ -12,9 +12,9 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/countersign/countersign/shared/bus"
 	"github.com/countersign/countersign/shared/envelope"
 	"github.com/countersign/countersign/shared/meshtest"
+	"github.com/countersign/countersign/shared/subjects"
 	"github.com/countersign/countersign/shared/subscriber"
 )
 
@@ -135,10 +135,10 @@ func TestSubscribeRedeliversOnError(t *testing.T) {
 func TestSubscribeMaxDeliverAndPanics(t *testing.T) {
 	tests := []struct {
 		name    string
-		handler func(context.Context, envelope.Entry, []byte) error
+		handler func() error
 	}{
-		{"error", func(context.Context, envelope.Entry, []byte) error { return errors.New("always") }},
-		{"panic", func(context.Context, envelope.Entry, []byte) error { panic("handler bug") }},
+		{"error", func() error { return errors.New("always") }},
+		{"panic", func() error { panic("handler bug") }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -146,11 +146,11 @@ func TestSubscribeMaxDeliverAndPanics(t *testing.T) {
 			rec := newRecorder()
 			rec.fail = func(e envelope.Entry, _ int) error {
 				if e.Type == envelope.TypeSent {
-					return tt.handler(context.Background(), e, nil)
+					return tt.handler()
 				}
 				return nil
 			}
-			sub, err := subscriber.Subscribe(t.Context(), js, subscriber.Options{Durable: "poison", MaxDeliver: 2, Logger: quiet}, rec.handle)
+			sub, err := subscriber.Subscribe(t.Context(), js, subscriber.Options{Durable: "poison", MaxDeliver: 2, RetryDelay: time.Millisecond, Logger: quiet}, rec.handle)
 			if err != nil {
 				t.Fatalf("Subscribe: %v", err)
 			}
@@ -305,7 +305,7 @@ func TestSubscriptionEnds(t *testing.T) {
 			}
 			return err
 		})
-		if err := js.DeleteConsumer(t.Context(), bus.StreamEnvelopes, "deleted"); err != nil {
+		if err := js.DeleteConsumer(t.Context(), subjects.StreamEnvelopes, "deleted"); err != nil {
 			t.Fatalf("delete consumer: %v", err)
 		}
 		select {
@@ -333,7 +333,7 @@ func TestSubscribeRejects(t *testing.T) {
 		{"wildcard tenant", subscriber.Options{Durable: "x", Tenant: "*"}, h, subscriber.ErrInvalidOption},
 		{"dotted tenant", subscriber.Options{Durable: "x", Tenant: "a.b"}, h, subscriber.ErrInvalidOption},
 		{"unknown type", subscriber.Options{Durable: "x", Types: []envelope.Type{"signed"}}, h, subscriber.ErrInvalidOption},
-		{"negative max deliver", subscriber.Options{Durable: "x", MaxDeliver: -1}, h, subscriber.ErrInvalidOption},
+		{"negative max deliver", subscriber.Options{Durable: "x", MaxDeliver: -2}, h, subscriber.ErrInvalidOption},
 		{"negative retry delay", subscriber.Options{Durable: "x", RetryDelay: -time.Second}, h, subscriber.ErrInvalidOption},
 	}
 	for _, tt := range tests {
