@@ -93,7 +93,7 @@ func (s *Service) rerun(ctx context.Context, req exportapi.Request) (exportapi.S
 // jobFromLedger builds the job of an envelope from its completing entry
 // on the ledger, or says why there is none (HTTP code and message).
 func (s *Service) jobFromLedger(ctx context.Context, req exportapi.Request) (Job, error) {
-	tn := s.tenants[req.Tenant]
+	tn := s.tenant(req.Tenant)
 	if tn == nil {
 		return Job{}, service.NotFound("not exported: no provider of this tenant has api: to download from")
 	}

@@ -11,6 +11,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -82,7 +83,8 @@ type Service struct {
 	log     *slog.Logger
 	metrics *metrics
 	records records
-	tenants map[string]*tenant
+	// tenants is swapped whole by a config reload (Reload).
+	tenants atomic.Pointer[map[string]*tenant]
 	trigger *bus.Worker
 	jobs    *bus.Worker
 }
@@ -107,31 +109,12 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{cfg: cfg, log: cfg.Logger, metrics: m, tenants: map[string]*tenant{}}
-	for _, t := range cfg.File.Tenants {
-		tn := &tenant{id: t.ID, clients: map[string]providers.DocumentClient{}, purge: t.Export != nil && t.Export.PurgeAtProvider}
-		for _, p := range t.Providers {
-			c, err := cfg.Documents(p)
-			if err != nil {
-				return nil, fmt.Errorf("dmsexport: tenant %s: %w", t.ID, err)
-			}
-			if c != nil {
-				tn.clients[p.Kind] = c
-				m.zero(t.ID, p.Kind)
-			}
-		}
-		if t.Notify != nil {
-			tn.channels = t.Notify.Channels
-		}
-		if len(tn.clients) == 0 {
-			continue // nothing to download from: no target needed
-		}
-		tn.target, err = cfg.Targets(ctx, t)
-		if err != nil {
-			return nil, fmt.Errorf("dmsexport: tenant %s: export target: %w", t.ID, err)
-		}
-		s.tenants[t.ID] = tn
+	s := &Service{cfg: cfg, log: cfg.Logger, metrics: m}
+	tenants, err := s.buildTenants(ctx, cfg.File)
+	if err != nil {
+		return nil, err
 	}
+	s.tenants.Store(&tenants)
 	tp := cfg.Topology
 	kv, err := cfg.JS.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
 		Bucket: BucketExports, History: 1, Storage: jetstream.FileStorage, Replicas: max(tp.Replicas, 1),
@@ -209,6 +192,55 @@ func (c *Config) withDefaults() error {
 		}
 	}
 	return nil
+}
+
+// buildTenants builds each tenant's document clients and opens its
+// target (only for tenants with a provider to download from).
+func (s *Service) buildTenants(ctx context.Context, f *config.File) (map[string]*tenant, error) {
+	out := map[string]*tenant{}
+	for _, t := range f.Tenants {
+		tn := &tenant{id: t.ID, clients: map[string]providers.DocumentClient{}, purge: t.Export != nil && t.Export.PurgeAtProvider}
+		for _, p := range t.Providers {
+			c, err := s.cfg.Documents(p)
+			if err != nil {
+				return nil, fmt.Errorf("dmsexport: tenant %s: %w", t.ID, err)
+			}
+			if c != nil {
+				tn.clients[p.Kind] = c
+				s.metrics.zero(t.ID, p.Kind)
+			}
+		}
+		if t.Notify != nil {
+			tn.channels = t.Notify.Channels
+		}
+		if len(tn.clients) == 0 {
+			continue // nothing to download from: no target needed
+		}
+		var err error
+		if tn.target, err = s.cfg.Targets(ctx, t); err != nil {
+			return nil, fmt.Errorf("dmsexport: tenant %s: export target: %w", t.ID, err)
+		}
+		out[t.ID] = tn
+	}
+	return out, nil
+}
+
+// tenant returns a tenant's export settings as the config in force has
+// them (nil: nothing to export for it).
+func (s *Service) tenant(id string) *tenant { return (*s.tenants.Load())[id] }
+
+// Reload implements process.ReloadFunc: tenants, providers, API
+// credentials, targets and purge policy of the new file apply to jobs
+// from then on (a job in flight finishes with what it started with); a
+// target that cannot be opened keeps the old config.
+func (s *Service) Reload(f *config.File) (func(), error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	tenants, err := s.buildTenants(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	return func() { s.tenants.Store(&tenants) }, nil
 }
 
 // Run consumes ENVELOPES and EXPORT until ctx is done.

@@ -23,6 +23,7 @@ func FromEnv(ctx context.Context, env *process.Env) (process.Runner, error) {
 	if err != nil {
 		return nil, err
 	}
+	env.OnReload(s.Reload)
 	return service.Serve(env.NC, service.Info{
 		Name: service.DMSExport, Description: "exports completed envelopes to the company's store",
 		Endpoints: s.Endpoints(), Logger: log,

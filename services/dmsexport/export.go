@@ -66,7 +66,7 @@ func (s *Service) export(ctx context.Context, m *bus.Message) error {
 	if err := json.Unmarshal(m.Data, &j); err != nil {
 		return bus.Permanent(fmt.Errorf("decode export job: %w", err))
 	}
-	tn := s.tenants[j.Tenant]
+	tn := s.tenant(j.Tenant)
 	if tn == nil || tn.clients[j.Provider] == nil {
 		return bus.Permanent(fmt.Errorf("dmsexport: %s/%s: no export configured for provider %s", j.Tenant, j.EnvelopeID, j.Provider))
 	}

@@ -12,7 +12,7 @@ import (
 // notifier delivers it with retries. The id is the envelope's and the
 // run's, so a failure reported twice is one notification.
 func (s *Service) notifyFailed(ctx context.Context, r Record) {
-	tn := s.tenants[r.Tenant]
+	tn := s.tenant(r.Tenant)
 	if tn == nil || len(tn.channels) == 0 {
 		return
 	}

@@ -29,7 +29,7 @@ func (s *Service) enqueue(ctx context.Context, m *bus.Message) error {
 	if e.Type != envelope.TypeCompleted && (e.Type != envelope.TypeCorrected || e.State != envelope.StateCompleted) {
 		return nil
 	}
-	tn := s.tenants[e.Tenant]
+	tn := s.tenant(e.Tenant)
 	if tn == nil || tn.clients[e.Provider] == nil {
 		return nil // no API to download from
 	}
