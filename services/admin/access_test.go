@@ -176,6 +176,16 @@ func TestAuditTrail(t *testing.T) {
 	if code, body := call(t, srv, acmeReader, "GET", "/v1/dlq?tenant=acme", ""); code != 200 {
 		t.Fatalf("list = %d %s", code, body)
 	}
+	// Refused attempts of known tokens are recorded too; unknown tokens are not.
+	if code, _ := call(t, srv, acmeReader, "POST", "/v1/tenants/acme/notify/resume", ""); code != 403 {
+		t.Fatalf("read token acting = %d", code)
+	}
+	if code, _ := call(t, srv, acmeOperator, "GET", "/v1/tenants/globex/envelopes/e1", ""); code != 403 {
+		t.Fatalf("other tenant = %d", code)
+	}
+	if code, _ := call(t, srv, "unknown-token", "POST", "/v1/replay", `{}`); code != 401 {
+		t.Fatalf("unknown token = %d", code)
+	}
 	read := func(token, query string) []audit.Record {
 		code, body := call(t, srv, token, "GET", "/v1/audit"+query, "")
 		var out struct {
@@ -192,10 +202,16 @@ func TestAuditTrail(t *testing.T) {
 		return out.Records
 	}
 	all := read(rootToken, "")
-	if len(all) != 2 {
-		t.Fatalf("root sees %d records, want 2 (reads are not recorded): %+v", len(all), all)
+	if len(all) != 4 {
+		t.Fatalf("root sees %d records, want 4 (2 actions, 2 refusals; allowed reads and 401s are not recorded): %+v", len(all), all)
 	}
 	r0, r1 := all[0], all[1]
+	if d := all[2]; d.Token != "acme-viewer" || d.Status != 403 || d.Action != "POST /v1/tenants/{tenant}/notify/resume" || !strings.Contains(d.Denied, "role read") {
+		t.Fatalf("refusal record = %+v", d)
+	}
+	if d := all[3]; d.Token != "acme-ops" || d.Status != 403 || d.Action != "GET /v1/tenants/{tenant}/envelopes/{id}" || !strings.Contains(d.Denied, "tenant globex") {
+		t.Fatalf("refusal record = %+v", d)
+	}
 	if r0.Token != "acme-ops" || r0.Action != "POST /v1/tenants/{tenant}/notify/resume" || r0.Tenant != "acme" || r0.Status != 202 || r0.At.IsZero() {
 		t.Fatalf("first record = %+v", r0)
 	}

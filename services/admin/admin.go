@@ -124,9 +124,10 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		cfg.MountPublic(root)
 	}
 	// Every API route: the token decides who (401), its role and tenants
-	// what (403); every action is then recorded in the audit trail.
+	// what (403); every action, and every 403 of a known token, is
+	// recorded in the audit trail.
 	rec := audit.NewRecorder(cfg.JS, cfg.Logger)
-	root.Handle("/", access.Guard(cfg.Access, api, rec.Middleware(httpjson.Unmatched(api))))
+	root.Handle("/", access.GuardWith(cfg.Access, api, rec.Middleware(httpjson.Unmatched(api)), rec.Denied))
 	s.handler = m.instrument(canonicalPaths(root))
 	return s, nil
 }

@@ -37,6 +37,20 @@ func (h *Holder) Store(s *Set) { h.set.Store(s) }
 // the {tenant} segment here, from the route pattern, means a route added
 // later by another package is scoped without remembering to be.
 func Guard(h *Holder, mux *http.ServeMux, next http.Handler) http.Handler {
+	return GuardWith(h, mux, next, nil)
+}
+
+// GuardWith is Guard telling denied, when not nil, of every request it
+// refuses with 403 — a known token outside its role or tenants — so that
+// the attempt reaches the audit trail. 401s are not reported: anyone can
+// send those.
+func GuardWith(h *Holder, mux *http.ServeMux, next http.Handler, denied func(r *http.Request, p Principal, reason string)) http.Handler {
+	forbid := func(w http.ResponseWriter, r *http.Request, p Principal, reason string) {
+		Forbid(w, reason)
+		if denied != nil {
+			denied(r, p, reason)
+		}
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, ok := h.Load().Authenticate(r)
 		if !ok {
@@ -44,14 +58,16 @@ func Guard(h *Holder, mux *http.ServeMux, next http.Handler) http.Handler {
 			httpjson.Error(w, http.StatusUnauthorized, "missing or invalid bearer token")
 			return
 		}
+		_, pattern := mux.Handler(r)
 		if r.Method != http.MethodGet && r.Method != http.MethodHead && !p.CanOperate() {
-			Forbid(w, "token "+p.Name+" has role read: "+r.Method+" needs role operate")
+			r.Pattern = pattern // for the caller's per-route metrics and audit
+			forbid(w, r, p, "token "+p.Name+" has role read: "+r.Method+" needs role operate")
 			return
 		}
-		if _, pattern := mux.Handler(r); pattern != "" {
+		if pattern != "" {
 			if tenant, ok := pathTenant(pattern, r.URL); ok && !p.CanTenant(tenant) {
-				r.Pattern = pattern // for the caller's per-route metrics
-				Forbid(w, "token "+p.Name+" may not access tenant "+tenant)
+				r.Pattern = pattern
+				forbid(w, r, p, "token "+p.Name+" may not access tenant "+tenant)
 				return
 			}
 		}

@@ -49,6 +49,22 @@ type Record struct {
 	// RequestOmitted says why the body is not in Request (too large, not
 	// JSON).
 	RequestOmitted string `json:"request_omitted,omitempty"`
+	// Denied is why the token was refused (403) before anything was
+	// done: an attempt outside its role or tenants.
+	Denied string `json:"denied,omitempty"`
+}
+
+// Denied records an attempt access.GuardWith refused: nothing was done,
+// but who tried what is worth keeping. The tenant is the path's, if any.
+func (rc *Recorder) Denied(r *http.Request, p access.Principal, reason string) {
+	rec := Record{
+		At: rc.now().UTC(), Token: p.Name, Action: r.Method + " " + r.URL.Path, Path: r.URL.RequestURI(),
+		Status: http.StatusForbidden, Denied: reason,
+	}
+	if r.Pattern != "" && r.Pattern != "/" {
+		rec.Action = r.Pattern
+	}
+	rc.Record(r.Context(), rec)
 }
 
 // Subject returns the AUDIT subject of an action on tenant ("" = none).
