@@ -53,6 +53,7 @@ type Service struct {
 	metrics *metrics
 	handler http.Handler
 	raw     RawStore
+	store   storeHealth
 }
 
 // New builds the ingress from cfg: one adapter per configured provider of
@@ -88,6 +89,9 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	mux.HandleFunc("POST /v1/webhooks/{tenant}/{provider}", s.receive)
 	mux.HandleFunc("GET /v1/webhooks/{tenant}/{provider}", s.receive)
 	if cfg.Health != nil {
+		// A store that refuses writes is not ready, whatever the
+		// connection says.
+		cfg.Health.AddReadiness("store-writes", s.store.check(cfg.JS))
 		cfg.Health.Mount(mux, cfg.Gatherer)
 	}
 	s.handler = s.canonicalPaths(mux)

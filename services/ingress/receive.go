@@ -72,7 +72,9 @@ func (s *Service) receive(w http.ResponseWriter, r *http.Request) {
 		s.answer(w, tenantID, kind, adapter.Respond(req))
 		return
 	}
-	if err := s.persist(r.Context(), tenantID, kind, r.RemoteAddr, adapter, req); err != nil {
+	err = s.persist(r.Context(), tenantID, kind, r.RemoteAddr, adapter, req)
+	s.store.observe(err)
+	if err != nil {
 		s.cfg.Logger.Warn("could not persist callback", "tenant", tenantID, "provider", kind, "error", err.Error())
 		w.Header().Set("Retry-After", "5")
 		s.fail(w, tenantID, kind, http.StatusServiceUnavailable, "could not persist; retry later")

@@ -63,7 +63,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	// covers every partition's durable.
 	w.runCtx, w.consumers = ctx, names
 	if len(names) == 1 && names[0] == w.cfg.Consumer {
-		return w.consume(ctx, names[0], w.cfg.Concurrency, w.cfg.Batch)
+		return w.consumeLoop(ctx, names[0], w.cfg.Concurrency, w.cfg.Batch)
 	}
 	// One failing partition (its consumer deleted, the connection closed)
 	// stops them all: a worker that silently skips a partition would
@@ -73,7 +73,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	for _, name := range names {
 		wg.Go(func() {
-			if err := w.consume(ctx, name, 1, partitionBatch); err != nil {
+			if err := w.consumeLoop(ctx, name, 1, partitionBatch); err != nil {
 				cancel(err)
 			}
 		})
@@ -89,11 +89,44 @@ func (w *Worker) Run(ctx context.Context) error {
 // delivers one message at a time anyway (MaxAckPending 1).
 const partitionBatch = 8
 
+// consumeLoop runs consume and, once it has attached, attaches again
+// whenever the consumer is lost under it (JetStream restarted or turned
+// off after a full disk, a NATS node lost): a store or connection error is
+// never fatal to the process. It gives up only when the connection is
+// closed for good, or when the first attach fails (a missing consumer at
+// start is a deployment error).
+func (w *Worker) consumeLoop(ctx context.Context, consumer string, concurrency, batch int) error {
+	attached, err := w.consume(ctx, consumer, concurrency, batch)
+	if !attached {
+		return err
+	}
+	backoff := 250 * time.Millisecond
+	for err != nil && ctx.Err() == nil {
+		if nc := w.js.Conn(); nc != nil && nc.IsClosed() {
+			return err
+		}
+		w.cfg.Logger.Warn("bus: consumer lost; attaching again", "service", w.cfg.Service, "consumer", consumer, "err", err)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 10*time.Second)
+		var again bool
+		again, err = w.consume(ctx, consumer, concurrency, batch)
+		if again {
+			backoff = 250 * time.Millisecond
+		}
+	}
+	return nil
+}
+
 // consume runs one durable consumer with a pool of concurrency handlers.
-func (w *Worker) consume(ctx context.Context, consumer string, concurrency, batch int) error {
+// attached reports whether it got as far as consuming.
+func (w *Worker) consume(ctx context.Context, consumer string, concurrency, batch int) (attached bool, _ error) {
 	cons, err := w.js.Consumer(ctx, w.cfg.Stream, consumer)
 	if err != nil {
-		return fmt.Errorf("bus: worker %s: consumer %s on %s: %w", w.cfg.Service, consumer, w.cfg.Stream, err)
+		return false, fmt.Errorf("bus: worker %s: consumer %s on %s: %w", w.cfg.Service, consumer, w.cfg.Stream, err)
 	}
 	var ackWait time.Duration
 	if info := cons.CachedInfo(); info != nil {
@@ -101,7 +134,7 @@ func (w *Worker) consume(ctx context.Context, consumer string, concurrency, batc
 	}
 	iter, err := cons.Messages(jetstream.PullMaxMessages(batch))
 	if err != nil {
-		return fmt.Errorf("bus: worker %s: consume %s: %w", w.cfg.Service, consumer, err)
+		return false, fmt.Errorf("bus: worker %s: consume %s: %w", w.cfg.Service, consumer, err)
 	}
 	defer iter.Stop()
 	// Handlers outlive ctx by ShutdownGrace: a verdict is worth waiting for.
@@ -125,7 +158,7 @@ func (w *Worker) consume(ctx context.Context, consumer string, concurrency, batc
 	runErr := w.feed(ctx, iter, jobs)
 	close(jobs)
 	wg.Wait()
-	return runErr
+	return true, runErr
 }
 
 // feed passes messages to the pool until the iterator closes. Messages

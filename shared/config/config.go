@@ -66,6 +66,10 @@ type Streams struct {
 	// Partitions is how many partitions RAW and STATE are split into by
 	// envelope; each is applied in order (default 16).
 	Partitions int `yaml:"partitions"`
+	// MaxStore is the embedded server's JetStream store limit in bytes
+	// (default 0: the size of the file system holding the data dir, so a
+	// full disk, not the free space seen at start, is the limit).
+	MaxStore int64 `yaml:"max_store"`
 	// SyncAlways makes the embedded server fsync every write (slower; the
 	// default syncs every 2 minutes and relies on replicas/the OS).
 	SyncAlways bool `yaml:"sync_always"`

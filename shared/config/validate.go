@@ -114,6 +114,7 @@ func (v *validator) streams(s *Streams) {
 	if s.Partitions < 1 || s.Partitions > 1024 {
 		v.add("streams.partitions", "must be between 1 and 1024")
 	}
+	v.nonNegative("streams.max_store", float64(s.MaxStore))
 	v.nonNegative("streams.raw_max_age", float64(s.RawMaxAge))
 	v.nonNegative("streams.dlq_max_age", float64(s.DLQMaxAge))
 	v.nonNegative("streams.ledger_max_age", float64(s.LedgerMaxAge))

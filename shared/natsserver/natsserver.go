@@ -35,6 +35,9 @@ type Options struct {
 	ClusterName   string
 	ClusterListen string
 	Routes        []string
+	// MaxStore is the JetStream store limit in bytes (streams.max_store);
+	// 0 = the size of the file system holding StoreDir (storeLimit).
+	MaxStore int64
 	// ReadyTimeout bounds the wait for the server to accept clients
 	// (default 10s).
 	ReadyTimeout time.Duration
@@ -61,6 +64,10 @@ func Start(o Options) (*server.Server, error) {
 	}
 	if o.SyncAlways {
 		opts.SyncAlways = true
+	}
+	opts.JetStreamMaxStore = o.MaxStore
+	if opts.JetStreamMaxStore <= 0 {
+		opts.JetStreamMaxStore = storeLimit(o.StoreDir)
 	}
 	if o.EncryptionKey != "" {
 		opts.JetStreamKey = o.EncryptionKey

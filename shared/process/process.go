@@ -131,24 +131,36 @@ func Start(ctx context.Context, name string, s cli.Settings, opts Options, logOu
 		if !opts.AllowEmbedded {
 			return nil, errors.New("--nats-url (COUNTERSIGN_NATS_URL) is required for a standalone service")
 		}
-		srv, err := natsserver.Start(natsserver.Options{
+		sup, err := natsserver.StartSupervised(natsserver.Options{
 			Listen:        s.NATSListen,
 			StoreDir:      filepath.Join(s.DataDir, "nats"),
 			SyncAlways:    file.Streams.SyncAlways,
 			EncryptionKey: file.Streams.EncryptionKey.Value(),
+			MaxStore:      file.Streams.MaxStore,
 			ServerName:    "countersign",
 		})
 		if err != nil {
 			return nil, err
 		}
-		env.Embedded = srv
-		env.closers = append(env.closers, func() { srv.Shutdown(); srv.WaitForShutdown() })
-		url = srv.ClientURL()
+		env.Embedded = sup.Server()
+		// A full disk makes nats-server turn JetStream off for good; the
+		// supervisor restarts the embedded server in place (clients
+		// reconnect) so writes resume once space returns.
+		supCtx, stopSup := context.WithCancel(context.WithoutCancel(ctx))
+		supDone := make(chan struct{})
+		go func() {
+			defer close(supDone)
+			_ = sup.Run(supCtx, 5*time.Second, logger.With("component", "natsserver"))
+		}()
+		env.closers = append(env.closers, func() { stopSup(); <-supDone; sup.Shutdown() })
+		url = sup.Server().ClientURL()
 		// The all-in-one's own connection is in-process: publishes, acks,
 		// KV reads and direct gets cross a pipe in memory instead of
 		// loopback TCP (a syscall pair per round trip). The TCP listener
 		// stays for the CLI, subscribers and other processes.
-		connOpts = append(connOpts, nats.InProcessServer(srv))
+		// The supervisor hands out the server running now, so the
+		// connection reconnects to a restarted one.
+		connOpts = append(connOpts, nats.InProcessServer(sup))
 	}
 	if s.NATSURL != "" && !file.Streams.EncryptionKey.IsZero() {
 		logger.Warn("streams.encryption_key applies to the embedded NATS server only; encrypt the external server's store in its own config (jetstream.key)")

@@ -145,3 +145,49 @@ func TestProviderAPIOutageEndsByItself(t *testing.T) {
 		t.Fatalf("nothing counted as re-driven")
 	}
 }
+
+// A store that refuses writes is not ready: after JetStream turns itself
+// off (what nats-server does when the disk is full) ingress answers 503
+// and /readyz fails; once the server is back (the all-in-one restarts its
+// embedded server in place, natsserver.Supervised; here the harness does)
+// ingress answers 2xx and is ready again without a restart of its own.
+func TestFullStoreIsNotReadyAndRecovers(t *testing.T) {
+	m := startMesh(t, "")
+	c := &http.Client{Timeout: 10 * time.Second}
+	ready := func() int {
+		resp, err := c.Get(m.IngressURL + "/readyz")
+		if err != nil {
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := ready(); code != http.StatusOK {
+		t.Fatalf("readyz %d before the fault", code)
+	}
+	if err := m.NATS.Server.ShutdownJetStream(); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	d := swDelivery{ID: "msg_full_1", TS: now, Body: swEvent("document.sent", "env-full", "", now)}
+	if resp := post(t, c, m.IngressURL, "acme", specSecret, d); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("delivery with the store off: %d, want 503", resp.StatusCode)
+	}
+	if code := ready(); code != http.StatusServiceUnavailable {
+		t.Fatalf("readyz %d with the store refusing writes, want 503", code)
+	}
+	m.NATS.Restart(t)
+	meshtest.CheckFor(t, 30*time.Second, 100*time.Millisecond, func() error {
+		d.ID = fmt.Sprintf("msg_full_%d", time.Now().UnixNano())
+		if resp := post(t, c, m.IngressURL, "acme", specSecret, d); resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("delivery after recovery: %d", resp.StatusCode)
+		}
+		return nil
+	})
+	meshtest.CheckFor(t, 30*time.Second, 100*time.Millisecond, func() error {
+		if code := ready(); code != http.StatusOK {
+			return fmt.Errorf("readyz %d", code)
+		}
+		return nil
+	})
+}
