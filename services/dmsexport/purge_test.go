@@ -59,7 +59,7 @@ func TestPurgeAtMostOnce(t *testing.T) {
 	s, err := New(ctx, Config{
 		File: file, JS: n.JS,
 		Documents: func(config.Provider) (providers.DocumentClient, error) { return docs, nil },
-		Targets: func(context.Context, config.Tenant) (target.Target, error) { return target.NewDir(t.TempDir()) },
+		Targets:   func(context.Context, config.Tenant) (target.Target, error) { return target.NewDir(t.TempDir()) },
 	})
 	if err != nil {
 		t.Fatal(err)
