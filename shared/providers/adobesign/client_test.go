@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/countersign/countersign/shared/envelope"
 	"github.com/countersign/countersign/shared/providers"
 	"github.com/countersign/countersign/shared/providers/apiclient"
+	"github.com/countersign/countersign/shared/providers/apiclient/clienttest"
 )
 
 const testToken = "adobe-token"
@@ -57,12 +57,6 @@ func agreementBody(status string, sets ...[2]string) string {
 		ps += fmt.Sprintf(`{"memberInfos":[{"email":%q}],"order":%d,"role":"SIGNER","status":%q}`, s[0], i+1, s[1])
 	}
 	return fmt.Sprintf(`{"id":"CBJCHBCAABAA1","name":"Agreement","status":%q,"createdDate":"2026-01-13T07:09:58Z","participantSetsInfo":[%s]}`, status, ps)
-}
-
-func TestNewClientWithoutAPI(t *testing.T) {
-	if _, err := NewClient(config.Provider{Kind: providers.KindAdobeSign}, fastRetries); !errors.Is(err, providers.ErrNoAPI) {
-		t.Fatalf("err = %v, want ErrNoAPI", err)
-	}
 }
 
 func TestStatus(t *testing.T) {
@@ -150,18 +144,17 @@ func TestStatus(t *testing.T) {
 	}
 }
 
-func TestStatusRetriesTooManyRequests(t *testing.T) {
-	var calls atomic.Int32
-	c := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
-		if calls.Add(1) == 1 {
-			w.Header().Set("Retry-After", "0")
-			answer(w, http.StatusTooManyRequests, `{"code":"THROTTLING_TOO_MANY_REQUESTS"}`)
-			return
-		}
-		answer(w, http.StatusOK, agreementBody("SIGNED"))
+func TestClientConformance(t *testing.T) {
+	clienttest.Run(t, clienttest.Fixture{
+		New: Kind.Client,
+		Provider: func(base string, api bool) config.Provider {
+			p := config.Provider{Kind: providers.KindAdobeSign}
+			if api {
+				p.API = &config.API{BaseURL: base, Token: config.NewSecret(testToken), Rate: 1000}
+			}
+			return p
+		},
+		Authorized: func(r *http.Request) bool { return r.Header.Get("Authorization") == "Bearer "+testToken },
+		EnvelopeID: "CBJCHBCAABAA1", StatusBody: agreementBody("SIGNED"), State: envelope.StateCompleted,
 	})
-	got, err := c.Status(t.Context(), "CBJCHBCAABAA1")
-	if err != nil || got.State != envelope.StateCompleted || calls.Load() != 2 {
-		t.Fatalf("got %+v, %v after %d calls, want completed after 2", got, err, calls.Load())
-	}
 }

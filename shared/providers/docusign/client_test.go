@@ -14,6 +14,7 @@ import (
 	"github.com/countersign/countersign/shared/envelope"
 	"github.com/countersign/countersign/shared/providers"
 	"github.com/countersign/countersign/shared/providers/apiclient"
+	"github.com/countersign/countersign/shared/providers/apiclient/clienttest"
 )
 
 const (
@@ -50,12 +51,6 @@ func answer(w http.ResponseWriter, status int, body string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, _ = fmt.Fprint(w, body)
-}
-
-func TestNewClientWithoutAPI(t *testing.T) {
-	if _, err := NewClient(config.Provider{Kind: providers.KindDocuSign}, fastRetries); !errors.Is(err, providers.ErrNoAPI) {
-		t.Fatalf("err = %v, want ErrNoAPI", err)
-	}
 }
 
 func TestStatus(t *testing.T) {
@@ -166,29 +161,6 @@ func TestStatusRejectsUnsafeID(t *testing.T) {
 	}
 }
 
-func TestStatusWaitsOutRetryAfter(t *testing.T) {
-	var calls atomic.Int32
-	c := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
-		if calls.Add(1) == 1 {
-			w.Header().Set("Retry-After", "1")
-			answer(w, http.StatusTooManyRequests, `{"errorCode":"HOURLY_APIINVOCATION_LIMIT_EXCEEDED"}`)
-			return
-		}
-		answer(w, http.StatusOK, `{"envelopeId":"env-1","status":"sent"}`)
-	})
-	start := time.Now()
-	got, err := c.Status(t.Context(), "env-1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.State != envelope.StateSent || calls.Load() != 2 {
-		t.Fatalf("got %s after %d calls, want sent after 2", got.State, calls.Load())
-	}
-	if waited := time.Since(start); waited < 900*time.Millisecond {
-		t.Fatalf("retried after %s, before Retry-After's second", waited)
-	}
-}
-
 func TestListChangedFollowsNextURI(t *testing.T) {
 	since := time.Date(2026, 1, 13, 7, 0, 0, 0, time.UTC)
 	pages := map[string]string{
@@ -274,4 +246,19 @@ func TestListChangedReportsAPIErrors(t *testing.T) {
 	if _, err := c.ListChanged(t.Context(), time.Now()); !errors.Is(err, apiclient.ErrStatus) {
 		t.Fatalf("err = %v, want a status error", err)
 	}
+}
+
+func TestClientConformance(t *testing.T) {
+	clienttest.Run(t, clienttest.Fixture{
+		New: Kind.Client,
+		Provider: func(base string, api bool) config.Provider {
+			p := config.Provider{Kind: providers.KindDocuSign}
+			if api {
+				p.API = &config.API{BaseURL: base + "/", Token: config.NewSecret(testToken), AccountID: testAccount, Rate: 1000}
+			}
+			return p
+		},
+		Authorized: func(r *http.Request) bool { return r.Header.Get("Authorization") == "Bearer "+testToken },
+		EnvelopeID: "env-1", StatusBody: `{"envelopeId":"env-1","status":"sent"}`, State: envelope.StateSent,
+	})
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/countersign/countersign/shared/envelope"
 	"github.com/countersign/countersign/shared/providers"
 	"github.com/countersign/countersign/shared/providers/apiclient"
+	"github.com/countersign/countersign/shared/providers/apiclient/clienttest"
 )
 
 const testKey = "324e3b0840f065eb51f3fd63231d0d33daa35d4ed10d27718839e81737065782"
@@ -56,13 +57,6 @@ func answer(w http.ResponseWriter, status int, body string) {
 func request(id string, createdAt int64, extra, sigs string) string {
 	return fmt.Sprintf(`{"signature_request_id":%q,"title":"Agreement","created_at":%d,"has_error":false,%s"signatures":[%s]}`,
 		id, createdAt, extra, sigs)
-}
-
-func TestNewClientWithoutAPI(t *testing.T) {
-	_, err := NewClient(config.Provider{Kind: providers.KindDropboxSign, APIKey: config.NewSecret(testKey)}, fastRetries)
-	if !errors.Is(err, providers.ErrNoAPI) {
-		t.Fatalf("err = %v, want ErrNoAPI", err)
-	}
 }
 
 func TestStatus(t *testing.T) {
@@ -180,25 +174,6 @@ func TestStatus(t *testing.T) {
 	}
 }
 
-func TestStatusRetriesTooManyRequests(t *testing.T) {
-	var calls atomic.Int32
-	c := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
-		if calls.Add(1) < 3 {
-			w.Header().Set("Retry-After", "0")
-			answer(w, http.StatusTooManyRequests, `{"error":{"error_msg":"Rate limit exceeded","error_name":"exceeded_rate"}}`)
-			return
-		}
-		answer(w, http.StatusOK, `{"signature_request":`+request("sr-1", 1700000000, `"is_complete":true,"is_declined":false,`, "")+`}`)
-	})
-	got, err := c.Status(t.Context(), "sr-1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.State != envelope.StateCompleted || calls.Load() != 3 {
-		t.Fatalf("got %s after %d calls, want completed after 3", got.State, calls.Load())
-	}
-}
-
 func TestListChangedPagesAndFilters(t *testing.T) {
 	since := time.Unix(1700001000, 0)
 	// Three pages of two: old untouched requests are left out, an old one
@@ -253,4 +228,23 @@ func TestListChangedPagesAndFilters(t *testing.T) {
 	if calls.Load() != 3 {
 		t.Fatalf("%d requests, want 3 pages", calls.Load())
 	}
+}
+
+func TestClientConformance(t *testing.T) {
+	clienttest.Run(t, clienttest.Fixture{
+		New: Kind.Client,
+		Provider: func(base string, api bool) config.Provider {
+			p := config.Provider{Kind: providers.KindDropboxSign, APIKey: config.NewSecret(testKey)}
+			if api {
+				p.API = &config.API{BaseURL: base, Rate: 1000}
+			}
+			return p
+		},
+		Authorized: func(r *http.Request) bool {
+			user, pass, ok := r.BasicAuth()
+			return ok && user == testKey && pass == ""
+		},
+		EnvelopeID: "sr-1", State: envelope.StateCompleted,
+		StatusBody: `{"signature_request":` + request("sr-1", 1700000000, `"is_complete":true,"is_declined":false,`, "") + `}`,
+	})
 }

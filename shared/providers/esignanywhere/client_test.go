@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/countersign/countersign/shared/envelope"
 	"github.com/countersign/countersign/shared/providers"
 	"github.com/countersign/countersign/shared/providers/apiclient"
+	"github.com/countersign/countersign/shared/providers/apiclient/clienttest"
 )
 
 const (
@@ -47,12 +47,6 @@ func answer(w http.ResponseWriter, status int, body string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, _ = fmt.Fprint(w, body)
-}
-
-func TestNewClientWithoutAPI(t *testing.T) {
-	if _, err := NewClient(config.Provider{Kind: providers.KindESignAnyWhere}, fastRetries); !errors.Is(err, providers.ErrNoAPI) {
-		t.Fatalf("err = %v, want ErrNoAPI", err)
-	}
 }
 
 func TestStatus(t *testing.T) {
@@ -97,18 +91,17 @@ func TestStatus(t *testing.T) {
 	}
 }
 
-func TestStatusRetriesTooManyRequests(t *testing.T) {
-	var calls atomic.Int32
-	c := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
-		if calls.Add(1) == 1 {
-			w.Header().Set("Retry-After", "0")
-			answer(w, http.StatusTooManyRequests, `{"Message":"Too many requests"}`)
-			return
-		}
-		answer(w, http.StatusOK, `{"Id":"`+testID+`","EnvelopeStatus":"Completed"}`)
+func TestClientConformance(t *testing.T) {
+	clienttest.Run(t, clienttest.Fixture{
+		New: Kind.Client,
+		Provider: func(base string, api bool) config.Provider {
+			p := config.Provider{Kind: providers.KindESignAnyWhere}
+			if api {
+				p.API = &config.API{BaseURL: base + "/api", Token: config.NewSecret(testToken), Rate: 1000}
+			}
+			return p
+		},
+		Authorized: func(r *http.Request) bool { return r.Header.Get("apiToken") == testToken },
+		EnvelopeID: testID, StatusBody: `{"Id":"` + testID + `","EnvelopeStatus":"Completed"}`, State: envelope.StateCompleted,
 	})
-	got, err := c.Status(t.Context(), testID)
-	if err != nil || got.State != envelope.StateCompleted || calls.Load() != 2 {
-		t.Fatalf("got %+v, %v after %d calls, want completed after 2", got, err, calls.Load())
-	}
 }
