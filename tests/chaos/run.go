@@ -41,7 +41,8 @@ type Options struct {
 	ConvergeTimeout time.Duration
 	Replicas        Replicas
 	// Out is the results file ("" writes none); LogDir keeps the
-	// processes' logs ("" puts them in a temp dir).
+	// processes' logs ("" puts them in a temp dir, removed after a passing
+	// run and kept — its path printed — after a failing one).
 	Out, LogDir string
 }
 
@@ -203,7 +204,7 @@ func startRig(t meshtest.TB, o Options) *rig {
 	work := t.TempDir()
 	logDir := o.LogDir
 	if logDir == "" {
-		logDir = t.TempDir()
+		logDir = keepLogsDir(t)
 	} else if err := os.MkdirAll(logDir, 0o755); err != nil {
 		t.Fatalf("chaos: log dir: %v", err)
 	}

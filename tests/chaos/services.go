@@ -88,7 +88,11 @@ func StartServices(t meshtest.TB, bins Binaries, n Replicas, natsURL, redisURL, 
 			p.Stop()
 		}
 	})
-	var ready []string
+	type waiter struct {
+		url string
+		p   *Proc
+	}
+	var ready []waiter
 	for i := range n.Admin {
 		addr := meshtest.FreeAddr(t)
 		p := add("admin", bins.Admin, i, "--admin-addr", addr)
@@ -97,12 +101,12 @@ func StartServices(t meshtest.TB, bins Binaries, n Replicas, natsURL, redisURL, 
 			if err := p.Start(); err != nil {
 				t.Fatalf("%v", err)
 			}
-			if err := WaitReady(s.AdminURL, time.Minute); err != nil {
+			if err := WaitReadyProc(s.AdminURL, p, time.Minute); err != nil {
 				t.Fatalf("chaos: first admin replica (streams set-up): %v (log %s)", err, p.LogPath())
 			}
 			continue
 		}
-		ready = append(ready, "http://"+addr)
+		ready = append(ready, waiter{"http://" + addr, p})
 	}
 	for i := range n.Statesync {
 		add("statesync", bins.Statesync, i, "--redis-url", redisURL)
@@ -113,8 +117,8 @@ func StartServices(t meshtest.TB, bins Binaries, n Replicas, natsURL, redisURL, 
 	for i := range n.Ingress {
 		addr := meshtest.FreeAddr(t)
 		s.IngressAddrs = append(s.IngressAddrs, addr)
-		add("ingress", bins.Ingress, i, "--ingress-addr", addr)
-		ready = append(ready, "http://"+addr)
+		p := add("ingress", bins.Ingress, i, "--ingress-addr", addr)
+		ready = append(ready, waiter{"http://" + addr, p})
 	}
 	for _, p := range s.Procs {
 		if !p.Running() {
@@ -123,9 +127,9 @@ func StartServices(t meshtest.TB, bins Binaries, n Replicas, natsURL, redisURL, 
 			}
 		}
 	}
-	for _, u := range ready {
-		if err := WaitReady(u, time.Minute); err != nil {
-			t.Fatalf("chaos: %s: %v", u, err)
+	for _, w := range ready {
+		if err := WaitReadyProc(w.url, w.p, time.Minute); err != nil {
+			t.Fatalf("chaos: %s: %v", w.url, err)
 		}
 	}
 	return s

@@ -63,7 +63,8 @@ type Options struct {
 	// KVLocks uses the embedded JetStream KV dedupe locks instead of
 	// starting redis-server.
 	KVLocks bool
-	// Log receives the services' JSON logs (default: discarded).
+	// Log receives the services' JSON logs (default: a file kept, and
+	// its path printed, when the test fails; removed when it passes).
 	Log io.Writer
 	// LogLevel defaults to "warn".
 	LogLevel string
@@ -101,7 +102,7 @@ func Start(t meshtest.TB, opts Options) *Mesh {
 		opts.LogLevel = "warn"
 	}
 	if opts.Log == nil {
-		opts.Log = io.Discard
+		opts.Log = keptLog(t)
 	}
 	dir := t.TempDir()
 	path := filepath.Join(dir, "countersign.yaml")
@@ -228,3 +229,22 @@ func scheme(t *config.TLS) string {
 var probe = &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
 	TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, //nolint:gosec // readiness probe of a test server
 }}
+
+// keptLog is a log file for the services that outlives a failing test:
+// removed after a pass, kept and printed after a failure, so the evidence
+// of what went wrong is there to read.
+func keptLog(t meshtest.TB) io.Writer {
+	f, err := os.CreateTemp("", "countersign-mesh-*.log")
+	if err != nil {
+		return io.Discard
+	}
+	t.Cleanup(func() {
+		_ = f.Close()
+		if ft, ok := t.(interface{ Failed() bool }); ok && !ft.Failed() {
+			_ = os.Remove(f.Name())
+			return
+		}
+		t.Logf("mesh: service logs kept in %s", f.Name())
+	})
+	return f
+}
