@@ -59,6 +59,7 @@ tenants:
         api: {base_url: %q, token: %q, account_id: %q}
         reconcile: {interval: 1h, incident_interval: 30m}
     export: {target: "nats-object://exports"}
+    notify: {reminders: [2s, 72h]}
 `, operateToken, readToken, specSecret, docuSignKey, apiURL, docuSignToken, sandbox.DefaultDocuSignAcct)
 }
 
@@ -272,8 +273,11 @@ func TestConsoleInBrowser(t *testing.T) {
 				break
 			}
 			recipient := ""
-			if typ == "recipient.signed" {
+			switch {
+			case typ == "recipient.signed":
 				recipient = "cfo"
+			case id == "console-sent":
+				recipient = "signer" // waits to sign: the notifier plans reminders
 			}
 			post(t, m, id+"-"+strconv.Itoa(i), event(typ, id, recipient, start.Add(time.Duration(i)*time.Minute)))
 			// One at a time, so the ledger reads in the order things
@@ -330,6 +334,28 @@ func TestConsoleInBrowser(t *testing.T) {
 		}
 		return nil
 	})
+	// console-sent's signer gets the first reminder (2 s after sent).
+	meshtest.CheckFor(t, 30*time.Second, 100*time.Millisecond, func() error {
+		var l struct {
+			Entries []envelope.Entry `json:"entries"`
+		}
+		admin(t, m, http.MethodGet, "/v1/tenants/acme/envelopes/console-sent/ledger", "", &l)
+		for _, e := range l.Entries {
+			if e.Type == envelope.TypeReminderSent {
+				return nil
+			}
+		}
+		return fmt.Errorf("no reminder_sent in %d entries", len(l.Entries))
+	})
+	meshtest.CheckFor(t, 30*time.Second, 100*time.Millisecond, func() error {
+		var st struct {
+			PendingTimers int `json:"pending_timers"`
+		}
+		if code := admin(t, m, http.MethodGet, "/v1/tenants/acme/notify", "", &st); code != http.StatusOK || st.PendingTimers == 0 {
+			return fmt.Errorf("notifier status: %d, %d pending timers", code, st.PendingTimers)
+		}
+		return nil
+	})
 	forge(t, m, "console-tampered")
 	if code := admin(t, m, http.MethodPost, "/v1/reconcile", `{"tenant":"acme","provider":"docusign"}`, nil); code != http.StatusOK {
 		t.Fatalf("reconcile: %d", code)
@@ -374,6 +400,10 @@ func TestConsoleInBrowser(t *testing.T) {
 		p.setValue("#searchQ", "console-sent")
 		p.do("open an id", chromedp.Click(chromedp.ID("openExact")))
 		p.waitFor("opened by id", `(document.querySelector("#envOut h2")||{}).innerText === "acme / console-sent" && !!document.getElementById("chainStatus")`)
+		if got := p.text("#envOut"); !strings.Contains(got, "reminder_sent") || !strings.Contains(got, "signer@acme.example") {
+			t.Errorf("console-sent's page does not show the reminder:\n%s", got)
+		}
+		p.screenshot("reminders")
 		p.do("back to the search", chromedp.Navigate(p.base+"#/envelopes"))
 		p.do("open console-ok", chromedp.Click(chromedp.Search(`//a[text()="console-ok"]`)))
 		p.waitFor("chain checked", `(document.querySelector("#envOut h2")||{}).innerText === "acme / console-ok" && !!document.getElementById("chainStatus")`)
@@ -500,8 +530,13 @@ func TestConsoleInBrowser(t *testing.T) {
 	t.Run("notifier", func(t *testing.T) {
 		p := p.with(t)
 		p.do("open", chromedp.Navigate(p.base+"#/notify"), chromedp.Click(chromedp.ID("notifyShow")))
-		p.waitFor("status or not available", `document.getElementById("notifyOut").innerText.length > 0`)
-		t.Logf("notifier view: %s", p.text("#notifyOut"))
+		p.waitFor("status", `document.getElementById("notifyOut").innerText.includes("pending_timers")`)
+		if got := p.text("#notifyOut"); !strings.Contains(got, "configured\ntrue") || !strings.Contains(got, "paused\nfalse") {
+			t.Errorf("notifier status:\n%s", got)
+		}
+		p.do("resume", chromedp.Click(chromedp.ID("notifyResume")))
+		p.waitFor("resumed", `document.getElementById("notifyResult").innerText === "Reminders of acme resumed."`)
+		p.screenshot("notifier")
 	})
 
 	t.Run("read-only token", func(t *testing.T) {

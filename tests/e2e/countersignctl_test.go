@@ -41,6 +41,7 @@ tenants:
         hmac_keys: [%q]
         api: {base_url: %q, token: %q, account_id: %q}
         reconcile: {interval: 1h, incident_interval: 30m}
+    notify: {reminders: [24h]}
 `, mesh.AdminToken, ctlReadToken, specSecret, docuSignKey, apiURL, docuSignToken, sandbox.DefaultDocuSignAcct)
 }
 
@@ -289,8 +290,6 @@ func TestCountersignctl(t *testing.T) {
 		for _, args := range [][]string{
 			{"export", "show", "acme", "ctl-ok"},
 			{"export", "run", "acme", "ctl-ok"},
-			{"notify", "resume", "acme"},
-			{"notify", "status", "acme"},
 		} {
 			code, out, errOut := ctl(t, m, args...)
 			switch {
@@ -303,6 +302,24 @@ func TestCountersignctl(t *testing.T) {
 			}
 		}
 		wantExit(t, m, 2, nil, "export", "show", "acme")
+	})
+
+	t.Run("notify", func(t *testing.T) {
+		wantExit(t, m, 0, []string{"configured", "true", "paused", "false", "pending_timers"}, "notify", "status", "acme")
+		out := wantExit(t, m, 0, nil, "--json", "notify", "status", "acme")
+		var st struct {
+			Tenant     string `json:"tenant"`
+			Configured bool   `json:"configured"`
+		}
+		if err := json.Unmarshal([]byte(out), &st); err != nil || st.Tenant != "acme" || !st.Configured {
+			t.Errorf("--json: %v %s", err, out)
+		}
+		wantExit(t, m, 0, []string{"resumed", "was_paused"}, "notify", "resume", "acme")
+		code, _, errOut := countersignctlWithToken(m, ctlReadToken, "notify", "resume", "acme")
+		if code != 1 || !strings.Contains(errOut, "403") {
+			t.Errorf("notify resume with a read token: exit %d, %q; want 403", code, errOut)
+		}
+		wantExit(t, m, 1, []string{"404"}, "notify", "status", "nosuchtenant")
 		wantExit(t, m, 2, nil, "notify", "resume")
 	})
 }

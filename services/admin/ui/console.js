@@ -195,7 +195,8 @@ async function showExport(tenant, id, run) {
       (x.artefacts || []).length ? table(["artefact", "size", "sha-256"], x.artefacts.map((a) => [a.name, String(a.size), mono(a.sha256)])) : "",
       el("div", { class: "operate actions" }, el("button", { type: "button", id: "exportRun", onclick: () => showExport(tenant, id, true) }, "Export again")));
   } catch (e) {
-    out.replaceChildren(el("p", { class: e.notServed ? "muted" : "err", id: "exportState" },
+    // 404: no export (yet) of this envelope — a state, not a failure.
+    out.replaceChildren(el("p", { class: e.notServed || e.status === 404 ? "muted" : "err", id: "exportState" },
       e.notServed ? "not available: the DMS export service is not deployed on this server" : e.message));
   }
 }
