@@ -4,8 +4,6 @@ go 1.26.0
 
 require github.com/countersign/countersign/shared v0.0.0
 
-replace github.com/countersign/countersign/shared => ../shared
-
 require (
 	github.com/countersign/countersign/services/countersign v0.0.0
 	github.com/countersign/countersign/services/countersignctl v0.0.0
@@ -20,16 +18,4 @@ require (
 require (
 	github.com/chromedp/cdproto v0.160.1 // indirect
 	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
-)
-
-replace (
-	github.com/countersign/countersign/services/admin => ../services/admin
-	github.com/countersign/countersign/services/dmsexport => ../services/dmsexport
-	github.com/countersign/countersign/services/countersign => ../services/countersign
-	github.com/countersign/countersign/services/countersignctl => ../services/countersignctl
-	github.com/countersign/countersign/services/ingress => ../services/ingress
-	github.com/countersign/countersign/services/notifier => ../services/notifier
-	github.com/countersign/countersign/services/reconciler => ../services/reconciler
-	github.com/countersign/countersign/services/statesync => ../services/statesync
-	github.com/countersign/countersign/services/verifier => ../services/verifier
 )

@@ -4,13 +4,11 @@ go 1.26.0
 
 require github.com/countersign/countersign/shared v0.0.0
 
-replace github.com/countersign/countersign/shared => ../../shared
-
 require (
 	github.com/countersign/countersign/services/admin v0.0.0
 	github.com/countersign/countersign/services/dmsexport v0.0.0
-	github.com/countersign/countersign/services/notifier v0.0.0
 	github.com/countersign/countersign/services/ingress v0.0.0
+	github.com/countersign/countersign/services/notifier v0.0.0
 	github.com/countersign/countersign/services/reconciler v0.0.0
 	github.com/countersign/countersign/services/statesync v0.0.0
 	github.com/countersign/countersign/services/verifier v0.0.0
@@ -58,14 +56,4 @@ require (
 	golang.org/x/time v0.16.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 	gopkg.in/ini.v1 v1.67.3 // indirect
-)
-
-replace (
-	github.com/countersign/countersign/services/admin => ../admin
-	github.com/countersign/countersign/services/dmsexport => ../dmsexport
-	github.com/countersign/countersign/services/notifier => ../notifier
-	github.com/countersign/countersign/services/ingress => ../ingress
-	github.com/countersign/countersign/services/reconciler => ../reconciler
-	github.com/countersign/countersign/services/statesync => ../statesync
-	github.com/countersign/countersign/services/verifier => ../verifier
 )
