@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/countersign/countersign/shared/bus"
 	"github.com/countersign/countersign/shared/meshtest"
 	"github.com/countersign/countersign/shared/service"
+	"github.com/countersign/countersign/shared/subjects"
 )
 
 // splitConfig is a single-node config whose consumers give up after three
@@ -109,7 +111,29 @@ func TestSplitDeployment(t *testing.T) {
 		// The crash worker takes statesync's place on STATE; the
 		// verifier process's watcher is the only one left.
 		procs["statesync"].Stop()
-		crash := start("crashworker", bins.CrashWorker, "-nats-url", n.URL, "-stream", bus.StreamState, "-consumer", bus.ConsumerStatesync)
+		msg := &nats.Msg{Subject: bus.StateSubject(Tenant, "env-crash"), Data: []byte(`{"poison":true}`),
+			Header: nats.Header{bus.HeaderTenant: {Tenant}, bus.HeaderEnvelope: {"env-crash"}, bus.HeaderMsgID: {"crash-1"}}}
+		ack, err := n.JS.PublishMsg(t.Context(), msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := bus.DeadLetterID(bus.ConsumerStatesync, bus.StreamState, ack.Sequence)
+		// STATE is partitioned by envelope: the message waits on one
+		// partition's durable, and that is the one the crash worker takes.
+		stored, err := n.JS.Stream(t.Context(), bus.StreamState)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := stored.GetMsg(t.Context(), ack.Sequence)
+		if err != nil {
+			t.Fatal(err)
+		}
+		part, err := strconv.Atoi(strings.Split(raw.Subject, ".")[1])
+		if err != nil {
+			t.Fatalf("stored subject %q has no partition: %v", raw.Subject, err)
+		}
+		crash := start("crashworker", bins.CrashWorker, "-nats-url", n.URL, "-stream", bus.StreamState,
+			"-consumer", subjects.PartitionConsumer(bus.ConsumerStatesync, part))
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		go func() { // systemd's Restart=always
@@ -118,13 +142,6 @@ func TestSplitDeployment(t *testing.T) {
 				time.Sleep(20 * time.Millisecond)
 			}
 		}()
-		msg := &nats.Msg{Subject: bus.StateSubject(Tenant, "env-crash"), Data: []byte(`{"poison":true}`),
-			Header: nats.Header{bus.HeaderTenant: {Tenant}, bus.HeaderEnvelope: {"env-crash"}, bus.HeaderMsgID: {"crash-1"}}}
-		ack, err := n.JS.PublishMsg(t.Context(), msg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := bus.DeadLetterID(bus.ConsumerStatesync, bus.StreamState, ack.Sequence)
 		meshtest.CheckFor(t, time.Minute, 200*time.Millisecond, func() error {
 			return oneEntry(n, adminAddr, want)
 		})
