@@ -125,7 +125,7 @@ func (s *Service) act(ctx context.Context, j playbook.Job) error {
 	if err := s.publishAudit(ctx, events); err != nil {
 		return err
 	}
-	if j.Kind == playbook.KindRemind || j.IsEscalation() {
+	if j.Kind == playbook.KindRemind || j.Kind == playbook.KindUnsigned || j.Kind == playbook.KindExpiry {
 		s.metrics.lateness.WithLabelValues(j.Kind).Observe(now.Sub(j.Due).Seconds())
 	}
 	return nil

@@ -3,6 +3,7 @@ package notifier
 import (
 	"context"
 
+	"github.com/countersign/countersign/shared/bus"
 	"github.com/countersign/countersign/shared/process"
 	"github.com/countersign/countersign/shared/service"
 )
@@ -15,8 +16,12 @@ var Options = process.Options{}
 // endpoints: the all-in-one and cmd/notifier share this wiring.
 func FromEnv(ctx context.Context, env *process.Env) (process.Runner, error) {
 	log := env.Logger.With("service", service.Notifier)
+	retry, err := process.RetryOf(env, bus.ConsumerNotifyJobs, service.Notifier)
+	if err != nil {
+		return nil, err
+	}
 	s, err := New(ctx, Config{
-		File: env.Config(), JS: env.JS, Logger: log,
+		File: env.Config(), JS: env.JS, Logger: log, Retry: retry,
 		Registry: env.Registry, Metrics: env.WorkerMetrics, Topology: env.Topology,
 	})
 	if err != nil {

@@ -56,6 +56,9 @@ type Config struct {
 	// HTTP posts webhook channels; TLS configures STARTTLS (tests).
 	HTTP *http.Client
 	TLS  *tls.Config
+	// Retry is the transient-error policy of both consumers and the
+	// redriver of the notifier's transient dead letters (process.RetryOf).
+	Retry process.Retry
 	// Concurrency of each worker (default bus.DefaultConcurrency).
 	Concurrency int
 	// Now is the clock (default time.Now).
@@ -115,6 +118,13 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if s.metrics, err = newMetrics(cfg.Registry); err != nil {
 		return nil, fmt.Errorf("notifier: metrics: %w", err)
 	}
+	for id := range s.tenants {
+		paused, err := s.paused(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		s.metrics.paused.WithLabelValues(id).Set(map[bool]float64{false: 0, true: 1}[paused])
+	}
 	s.deliver = &notify.Deliverer{Channels: s.channels, HTTP: cfg.HTTP, TLS: cfg.TLS, Now: cfg.Now, Sent: s.metrics.sent}
 	consumers := []struct{ stream, durable, filter string }{
 		{bus.StreamEnvelopes, bus.ConsumerNotifier, "envelope.>"},
@@ -133,6 +143,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		return bus.NewWorker(cfg.JS, bus.WorkerConfig{
 			Service: "notifier", Stream: stream, Consumer: consumer, Concurrency: cfg.Concurrency,
 			MaxDeliver: cfg.Topology.MaxDeliver, Logger: cfg.Logger, Metrics: cfg.Metrics,
+			Retry: cfg.Retry.Policy, ProbeEvery: cfg.Retry.ProbeEvery,
 		}, h, mw...)
 	}
 	if s.ledger, err = worker(bus.StreamEnvelopes, bus.ConsumerNotifier, s.handleEntry); err != nil {
@@ -144,9 +155,14 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	return s, nil
 }
 
-// Run consumes the ledger and the NOTIFY jobs until ctx is done.
+// Run consumes the ledger and the NOTIFY jobs, and re-drives the
+// notifier's transient dead letters, until ctx is done.
 func (s *Service) Run(ctx context.Context) error {
-	return process.Group{process.RunFunc(s.ledger.Run), process.RunFunc(s.jobs.Run)}.Run(ctx)
+	g := process.Group{process.RunFunc(s.ledger.Run), process.RunFunc(s.jobs.Run)}
+	if s.cfg.Retry.Redriver != nil {
+		g = append(g, s.cfg.Retry.Redriver)
+	}
+	return g.Run(ctx)
 }
 
 // Reload prepares the notifier for config file f (tenants, playbooks,
@@ -172,6 +188,11 @@ func (s *Service) Reload(f *config.File) (func(), error) {
 		s.mu.Lock()
 		s.tenants, s.apis = tenants, apis
 		s.mu.Unlock()
+		if s.metrics != nil {
+			for id := range tenants {
+				s.metrics.paused.WithLabelValues(id) // exported from the start, 0 until paused
+			}
+		}
 	}, nil
 }
 

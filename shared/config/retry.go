@@ -2,6 +2,8 @@ package config
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -82,11 +84,14 @@ func (r *Retry) applyDefaults() {
 	setDuration(&r.DependencyProbe, 5*time.Second)
 }
 
+// retryConsumers are the consumers retry.consumers may tune.
+var retryConsumers = []string{"verifier", "statesync", "notifier", "notifier-jobs"}
+
 func (v *validator) retry(r *Retry) {
 	v.retryPolicy("retry", r.RetryPolicy)
 	for name, p := range r.Consumers {
-		if name != "verifier" && name != "statesync" {
-			v.add("retry.consumers."+name, "unknown consumer (want verifier or statesync)")
+		if !slices.Contains(retryConsumers, name) {
+			v.add("retry.consumers."+name, "unknown consumer (want one of %s)", strings.Join(retryConsumers, ", "))
 		}
 		v.retryPolicy("retry.consumers."+name, p)
 	}

@@ -270,3 +270,113 @@ func TestNotifierPlaybook(t *testing.T) {
 		}
 	}
 }
+
+// TestNotifierTimersSurviveRestart: timers set before the services and
+// NATS restart fire after it, each once — no timer lives in memory.
+func TestNotifierTimersSurviveRestart(t *testing.T) {
+	hooks := newHookSink(t, 0)
+	smtp := meshtest.StartPlainSMTP(t)
+	m := startMesh(t, notifyConfig(hooks.URL, smtp.Addr, "[4s, 6s]", 10))
+	s := &sender{t: t, m: m}
+	now := time.Now().UTC()
+	for _, r := range []string{"erin", "frank"} {
+		s.send("document.sent", "env-restart", r, now)
+	}
+	// Both recipients' timers are set before the restart.
+	meshtest.CheckFor(t, 10*time.Second, 50*time.Millisecond, func() error {
+		info, err := m.NATS.StreamInfo(t.Context(), "NOTIFY")
+		if err != nil {
+			return err
+		}
+		if info.State.Msgs < 4 {
+			return fmt.Errorf("%d timers pending, want 4", info.State.Msgs)
+		}
+		return nil
+	})
+	m.Restart(t)
+	meshtest.CheckFor(t, 40*time.Second, 200*time.Millisecond, func() error {
+		if got := len(audits(t, m, "env-restart", "reminder_sent")); got != 4 {
+			return fmt.Errorf("%d reminders recorded, want 4", got)
+		}
+		return nil
+	})
+	// A second restart after the fires brings nothing back.
+	m.Restart(t)
+	s.send("document.viewed", "env-restart", "erin", now.Add(time.Second))
+	meshtest.CheckFor(t, 10*time.Second, 100*time.Millisecond, func() error {
+		var v envelopeView
+		if adminGet(t, m, envelopePath("acme", "env-restart"), &v) != http.StatusOK || v.State != "delivered" {
+			return fmt.Errorf("envelope not delivered yet")
+		}
+		return nil
+	})
+	ids := map[string]int{}
+	_, accepted := hooks.notes()
+	for _, n := range accepted {
+		if n.Type == "countersign.reminder_due" {
+			ids[n.ID]++
+		}
+	}
+	if len(ids) != 4 {
+		t.Errorf("%d distinct reminders on the channel, want 4", len(ids))
+	}
+	if got := len(audits(t, m, "env-restart", "reminder_sent")); got != 4 {
+		t.Errorf("%d reminders recorded after the second restart, want 4", got)
+	}
+}
+
+// TestNotifierSMTPDownDeadLettersThenReplaysOnce: a channel that keeps
+// failing is retried with backoff, dead-lettered when the retry budget is
+// spent, and a replay once it is back sends the notification once.
+func TestNotifierSMTPDownDeadLettersThenReplaysOnce(t *testing.T) {
+	hooks := newHookSink(t, 0)
+	smtp := meshtest.StartPlainSMTP(t)
+	smtp.SetDown(true)
+	cfg := notifyConfig(hooks.URL, smtp.Addr, "[]", 100) + `
+retry:
+  schedule: [200ms]
+  budget: 1s
+  redrive_interval: 1h
+`
+	m := startMesh(t, cfg)
+	s := &sender{t: t, m: m}
+	now := time.Now().UTC()
+	s.send("document.sent", "env-smtp", "gina", now)
+	s.send("recipient.delivery_failed", "env-smtp", "gina", now.Add(time.Second))
+	s.send("recipient.delivery_failed", "env-smtp", "gina", now.Add(2*time.Second))
+
+	entries := dlqEntries(t, m, "/v1/dlq?tenant=acme&service=notifier", 1)
+	e := entries[0]
+	if e.ErrorClass != "transient" || e.Attempts < 2 || !strings.HasPrefix(e.Subject, "notify.send.acme.") {
+		t.Fatalf("DLQ entry %+v, want a transient notify.send job retried", e)
+	}
+	if len(smtp.Messages()) != 0 {
+		t.Fatal("mail accepted while the server was down")
+	}
+	// The webhook channel was not held up by the email channel.
+	if len(hooks.find("countersign.escalation", "env-smtp", "gina")) != 1 {
+		t.Error("the webhook channel did not get the escalation once")
+	}
+	smtp.SetDown(false)
+	var ans replayAnswer
+	if code := adminPost(t, m, mesh.AdminToken, "/v1/replay", `{"ids":["`+e.ID+`"]}`, &ans); code != http.StatusOK || ans.Replayed != 1 {
+		t.Fatalf("replay: %d %+v", code, ans)
+	}
+	meshtest.CheckFor(t, 20*time.Second, 100*time.Millisecond, func() error {
+		if n := len(smtp.Messages()); n != 1 {
+			return fmt.Errorf("%d mails, want 1", n)
+		}
+		return nil
+	})
+	var again replayAnswer
+	_ = adminPost(t, m, mesh.AdminToken, "/v1/replay", `{"ids":["`+e.ID+`"]}`, &again)
+	if again.Replayed != 0 {
+		t.Errorf("a second replay of the same entry replayed %d", again.Replayed)
+	}
+	if n := len(smtp.Messages()); n != 1 {
+		t.Errorf("%d mails after a second replay request, want 1", n)
+	}
+	if esc := audits(t, m, "env-smtp", "escalated"); len(esc) != 1 {
+		t.Errorf("%d escalated entries, want 1", len(esc))
+	}
+}
