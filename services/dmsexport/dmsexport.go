@@ -47,8 +47,10 @@ const (
 	NotReadyMaxDelay = 5 * time.Minute
 	// LedgerWait is the wait before checking again that exported is on
 	// the ledger (the purge waits for it, so the ledger says exported
-	// before purged).
-	LedgerWait = 500 * time.Millisecond
+	// before purged), LedgerMaxWait how long one delivery waits before
+	// handing the job back for as long again.
+	LedgerWait    = 250 * time.Millisecond
+	LedgerMaxWait = 30 * time.Second
 )
 
 // Config is what the service needs.

@@ -93,6 +93,9 @@ func (s *Service) export(ctx context.Context, m *bus.Message) error {
 		s.metrics.exports.WithLabelValues(j.Tenant, j.Provider, outcome).Inc()
 		return nil
 	}
+	if errors.Is(err, errAwaitLedger) && m.Delivered < s.maxDeliver() {
+		return err // statesync has not applied exported yet: not a failure
+	}
 	var se *stageError
 	if !errors.As(err, &se) {
 		err = failAt(stageRecord, "", err)

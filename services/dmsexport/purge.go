@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/countersign/countersign/shared/bus"
 	"github.com/countersign/countersign/shared/envelope"
@@ -49,15 +50,29 @@ func (s *Service) purge(ctx context.Context, client providers.DocumentClient, re
 		}
 		return "exported", nil
 	}
-	onLedgerNow, err := onLedger(ctx, s.cfg.JS, exported)
-	if err != nil {
-		return "", failAt(stagePurge, "", err)
-	}
-	if !onLedgerNow {
-		return "", failAt(stagePurge, "", bus.Retry(errAwaitLedger, LedgerWait))
+	// statesync applies exported within milliseconds when it keeps up;
+	// wait for it here a while (the worker keeps the message alive), then
+	// hand the job back, so a pipeline behind by minutes delays the purge
+	// instead of dead-lettering it.
+	for waited := time.Duration(0); ; waited += LedgerWait {
+		ok, err := onLedger(ctx, s.cfg.JS, exported)
+		if err != nil {
+			return "", failAt(stagePurge, "", err)
+		}
+		if ok {
+			break
+		}
+		if waited >= LedgerMaxWait {
+			return "", failAt(stagePurge, "", bus.Retry(errAwaitLedger, LedgerMaxWait))
+		}
+		select {
+		case <-ctx.Done():
+			return "", failAt(stagePurge, "", ctx.Err())
+		case <-time.After(LedgerWait):
+		}
 	}
 	now := s.cfg.Now().UTC()
-	rec, err = s.records.update(ctx, rec.Tenant, rec.EnvelopeID, func(r *Record) error {
+	rec, err := s.records.update(ctx, rec.Tenant, rec.EnvelopeID, func(r *Record) error {
 		if r.PurgeStartedAt != nil {
 			return errPurgeRace
 		}
@@ -77,6 +92,7 @@ func (s *Service) purge(ctx context.Context, client providers.DocumentClient, re
 		done := s.cfg.Now().UTC()
 		if rec, err = s.records.update(ctx, rec.Tenant, rec.EnvelopeID, func(r *Record) error {
 			r.PurgedAt, r.PurgeSettled = &done, true
+			r.Error = ""
 			return nil
 		}); err != nil {
 			// The delete happened; the marker stops a second one, and
