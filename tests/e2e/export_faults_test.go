@@ -110,3 +110,55 @@ func TestExportTargetDownThenBack(t *testing.T) {
 		}
 	}
 }
+
+// TestExportFailureIsDeadLettered: documents the provider no longer has
+// (404) fail the export for good at once: the export says failed with the
+// stage and artefact, and the DLQ holds the job with the same reason.
+func TestExportFailureIsDeadLettered(t *testing.T) {
+	dir := t.TempDir()
+	rig := startExportRig(t, fmt.Sprintf(`{target: "file://%s"}`, dir), config.ExportTarget{Scheme: config.SchemeFile, Dir: dir},
+		target.Credentials{}, false, sandbox.APIConfig{})
+	gone := func(w http.ResponseWriter, r *http.Request) bool {
+		if !isDocument(r) || !strings.Contains(r.URL.Path, "/restapi/") {
+			return false
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write([]byte(`{"errorCode":"DOCUMENT_DOES_NOT_EXIST","message":"gone"}`))
+		return true
+	}
+	rig.fault.Store(&gone)
+	envs := rig.fire(t, 503, 16)
+	failed := 0
+	for _, e := range envs {
+		if e.Truth != envelope.StateCompleted || e.Provider != sandbox.KindDocuSign {
+			continue
+		}
+		failed++
+		meshtest.CheckFor(t, time.Minute, 200*time.Millisecond, func() error {
+			code, st, body := exportCall(t, rig.m, http.MethodGet, e.ID)
+			if code != http.StatusOK || st.State != exportapi.StateFailed || !strings.Contains(st.Error, "stage download, artefact signed.pdf") {
+				return fmt.Errorf("%s: want failed at download of signed.pdf: %d %s", e.ID, code, body)
+			}
+			return nil
+		})
+	}
+	if failed == 0 {
+		t.Fatal("no completed DocuSign envelope: the test proves nothing")
+	}
+	meshtest.CheckFor(t, 30*time.Second, 200*time.Millisecond, func() error {
+		var a struct {
+			Entries []dlqEntry `json:"entries"`
+		}
+		adminGet(t, rig.m, "/v1/dlq?service=dmsexport", &a)
+		if len(a.Entries) != failed {
+			return fmt.Errorf("%d dmsexport dead letters, want %d", len(a.Entries), failed)
+		}
+		for _, d := range a.Entries {
+			if d.ErrorClass != "permanent" || !strings.Contains(d.Error, "stage download, artefact signed.pdf") || !strings.HasPrefix(d.Subject, "export.acme.") {
+				return fmt.Errorf("dead letter %+v", d)
+			}
+		}
+		return nil
+	})
+}
