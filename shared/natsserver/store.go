@@ -33,9 +33,19 @@ func storeLimit(dir string) int64 {
 // ingress answers 2xx again once writes succeed, without a process
 // restart. Until then /readyz reports the store.
 type Supervised struct {
-	o   Options
-	mu  sync.Mutex
-	cur *server.Server
+	o         Options
+	mu        sync.Mutex
+	cur       *server.Server
+	restarted []func()
+}
+
+// OnRestart registers f to run (in its own goroutine) after each restart
+// in place: what lives only in the server's memory — consumers whose
+// state is kept there — must be declared again.
+func (v *Supervised) OnRestart(f func()) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.restarted = append(v.restarted, f)
 }
 
 // StartSupervised starts a server as Start does and returns its
@@ -106,7 +116,11 @@ func (v *Supervised) Run(ctx context.Context, every time.Duration, log *slog.Log
 		}
 		v.mu.Lock()
 		v.cur = n
+		hooks := v.restarted
 		v.mu.Unlock()
 		log.Info("natsserver: embedded server restarted; JetStream accepts writes again")
+		for _, f := range hooks {
+			go f()
+		}
 	}
 }

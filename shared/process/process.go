@@ -126,12 +126,15 @@ func Start(ctx context.Context, name string, s cli.Settings, opts Options, logOu
 		}
 	}()
 	url := s.NATSURL
-	var connOpts []nats.Option
+	var (
+		connOpts []nats.Option
+		sup      *natsserver.Supervised
+	)
 	if url == "" {
 		if !opts.AllowEmbedded {
 			return nil, errors.New("--nats-url (COUNTERSIGN_NATS_URL) is required for a standalone service")
 		}
-		sup, err := natsserver.StartSupervised(natsserver.Options{
+		sup, err = natsserver.StartSupervised(natsserver.Options{
 			Listen:        s.NATSListen,
 			StoreDir:      filepath.Join(s.DataDir, "nats"),
 			SyncAlways:    file.Streams.SyncAlways,
@@ -181,7 +184,34 @@ func Start(ctx context.Context, name string, s cli.Settings, opts Options, logOu
 	if err := Attach(ctx, env, opts); err != nil {
 		return nil, err
 	}
+	if sup != nil {
+		// A server restarted in place lost the consumers it kept in
+		// memory (Topology.StateAckInMemory): declare them again.
+		sup.OnRestart(func() { env.setupAgain(ctx) })
+	}
 	return env, nil
+}
+
+// setupPause spaces out Setup attempts after a restart in place, while
+// the connection comes back.
+const setupPause = time.Second
+
+// setupAgain runs bus.Setup until it succeeds or ctx is done.
+func (e *Env) setupAgain(ctx context.Context) {
+	for ctx.Err() == nil {
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err := bus.Setup(sctx, e.JS, e.Topology)
+		cancel()
+		if err == nil {
+			e.Logger.Info("streams and consumers declared again after the embedded server's restart")
+			return
+		}
+		e.Logger.Warn("declaring streams and consumers after the embedded server's restart", "err", err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(setupPause):
+		}
+	}
 }
 
 // Attach completes an Env whose Name, Settings, File, Logger and NC are
