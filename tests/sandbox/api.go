@@ -41,6 +41,7 @@ func (s *Sandbox) APIHandler() http.Handler {
 	mux.Handle("GET /v6/file/{fileId}", s.esawAuth(s.esawFile))
 	mux.Handle("POST /v6/envelope/delete", s.esawAuth(s.esawDelete))
 	s.documentRoutes(mux)
+	s.actionRoutes(mux)
 	return s.faults(mux)
 }
 

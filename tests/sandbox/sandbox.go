@@ -21,6 +21,8 @@ type Sandbox struct {
 	byID   map[string]map[string]*tracked // kind → provider id
 	order  []*tracked                     // registration order (API listings)
 	apiRng *rand.Rand
+	// actions are the reminder and replace calls received (api_actions.go).
+	actions []Action
 }
 
 // tracked is the provider's record of one envelope.
