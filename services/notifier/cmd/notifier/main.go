@@ -1,10 +1,10 @@
 // Command notifier runs countersign's notifier alone, against the NATS
 // named by --nats-url; replicas share its durable consumers and answer
-// its control requests in a queue group.
+// its control requests in a queue group. The process also dead-letters
+// what its consumers gave up on (process.WithDeadLetters).
 package main
 
 import (
-	"context"
 	"os"
 
 	"github.com/countersign/countersign/services/notifier"
@@ -12,7 +12,5 @@ import (
 )
 
 func main() {
-	os.Exit(process.Main("notifier", notifier.Options, func(ctx context.Context, env *process.Env) (process.Runner, error) {
-		return notifier.FromEnv(ctx, env)
-	}))
+	os.Exit(process.Main("notifier", notifier.Options, process.WithDeadLetters(notifier.FromEnv)))
 }
