@@ -66,6 +66,9 @@ type ConfigParams struct {
 	// Export, when set, is the YAML flow map of the tenant's export:
 	// section (e.g. `{target: "file:///x", purge_at_provider: true}`).
 	Export string
+	// Notify, when set, is the YAML flow map of the tenant's notify:
+	// section.
+	Notify string
 }
 
 // RenderConfig returns a countersign YAML config with one tenant and all
@@ -82,6 +85,9 @@ func RenderConfig(p ConfigParams) string {
 	fmt.Fprintf(&b, "tenants:\n  - id: %s\n    rate_limit: {rate: 100000, burst: 100000}\n", p.Tenant)
 	if p.Export != "" {
 		fmt.Fprintf(&b, "    export: %s\n", p.Export)
+	}
+	if p.Notify != "" {
+		fmt.Fprintf(&b, "    notify: %s\n", p.Notify)
 	}
 	b.WriteString("    providers:\n")
 	api := func(token, account string) {

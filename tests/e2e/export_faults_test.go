@@ -113,11 +113,14 @@ func TestExportTargetDownThenBack(t *testing.T) {
 
 // TestExportFailureIsDeadLettered: documents the provider no longer has
 // (404) fail the export for good at once: the export says failed with the
-// stage and artefact, and the DLQ holds the job with the same reason.
+// stage and artefact, the DLQ holds the job with the same reason, and the
+// tenant's webhook channel receives countersign.export_failed.
 func TestExportFailureIsDeadLettered(t *testing.T) {
 	dir := t.TempDir()
-	rig := startExportRig(t, fmt.Sprintf(`{target: "file://%s"}`, dir), config.ExportTarget{Scheme: config.SchemeFile, Dir: dir},
-		target.Credentials{}, false, sandbox.APIConfig{})
+	hook := newHookSink(t, 0)
+	rig := startExportRigNotify(t, fmt.Sprintf(`{target: "file://%s"}`, dir),
+		fmt.Sprintf(`{channels: [{kind: webhook, url: %q, secret: %q}]}`, hook.URL, specSecret),
+		config.ExportTarget{Scheme: config.SchemeFile, Dir: dir}, target.Credentials{}, false, sandbox.APIConfig{})
 	gone := func(w http.ResponseWriter, r *http.Request) bool {
 		if !isDocument(r) || !strings.Contains(r.URL.Path, "/restapi/") {
 			return false
@@ -139,6 +142,9 @@ func TestExportFailureIsDeadLettered(t *testing.T) {
 			code, st, body := exportCall(t, rig.m, http.MethodGet, e.ID)
 			if code != http.StatusOK || st.State != exportapi.StateFailed || !strings.Contains(st.Error, "stage download, artefact signed.pdf") {
 				return fmt.Errorf("%s: want failed at download of signed.pdf: %d %s", e.ID, code, body)
+			}
+			if n := hook.find("countersign.export_failed", e.ID, ""); len(n) != 1 || !strings.Contains(n[0].Data.Reason, "signed.pdf") {
+				return fmt.Errorf("%s: export_failed notifications %+v, want one naming signed.pdf", e.ID, n)
 			}
 			return nil
 		})

@@ -51,6 +51,11 @@ type exportRig struct {
 }
 
 func startExportRig(t *testing.T, exportYAML string, et config.ExportTarget, creds target.Credentials, purge bool, api sandbox.APIConfig) *exportRig {
+	return startExportRigNotify(t, exportYAML, "", et, creds, purge, api)
+}
+
+// startExportRigNotify is startExportRig with the tenant's notify: section.
+func startExportRigNotify(t *testing.T, exportYAML, notifyYAML string, et config.ExportTarget, creds target.Credentials, purge bool, api sandbox.APIConfig) *exportRig {
 	t.Helper()
 	rig := &exportRig{purge: purge}
 	var h atomic.Pointer[http.Handler]
@@ -69,7 +74,7 @@ func startExportRig(t *testing.T, exportYAML string, et config.ExportTarget, cre
 	api.DocuSignToken, api.AdobeToken, api.ESignAnyWhereToken, api.DocuSignAccount = dev.DocuSignToken, dev.AdobeToken, dev.ESignAnyWhereToken, dev.DocuSignAccount
 	rig.m = startMesh(t, demo.RenderConfig(demo.ConfigParams{
 		AdminToken: mesh.AdminToken, Tenant: "acme", Secrets: demo.DevSecrets(),
-		APIBaseURL: apiSrv.URL, API: api, PersistTimeout: "2s", Export: exportYAML,
+		APIBaseURL: apiSrv.URL, API: api, PersistTimeout: "2s", Export: exportYAML, Notify: notifyYAML,
 	}))
 	sb, err := sandbox.New(sandbox.Config{
 		Target: rig.m.IngressURL, Tenant: "acme", Secrets: demo.DevSecrets(), API: api,
