@@ -255,6 +255,10 @@ func checkEnvelope(t *testing.T, m *mesh.Mesh, x sandbox.Expected) {
 type requestLog struct {
 	mu    sync.Mutex
 	byKey map[string][]attempt
+	// throttleFirst answers the first request of every key 429 with
+	// Retry-After: 1 before the sandbox sees it, so a round that needs
+	// a single request still meets a throttled answer.
+	throttleFirst bool
 }
 
 type attempt struct {
@@ -274,11 +278,19 @@ func (w *statusWriter) WriteHeader(code int) {
 
 func (l *requestLog) wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := r.URL.Path + "?" + r.URL.Query().Get("start_position") + r.URL.Query().Get("page")
+		l.mu.Lock()
+		first := l.throttleFirst && len(l.byKey[key]) == 0
+		l.mu.Unlock()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		h.ServeHTTP(sw, r)
+		if first {
+			sw.Header().Set("Retry-After", "1")
+			sw.WriteHeader(http.StatusTooManyRequests)
+		} else {
+			h.ServeHTTP(sw, r)
+		}
 		l.mu.Lock()
 		defer l.mu.Unlock()
-		key := r.URL.Path + "?" + r.URL.Query().Get("start_position") + r.URL.Query().Get("page")
 		l.byKey[key] = append(l.byKey[key], attempt{at: time.Now(), status: sw.status})
 	})
 }
@@ -291,7 +303,9 @@ func TestThrottledProviderIsBackedOff(t *testing.T) {
 	t.Cleanup(apiSrv.Close)
 	m := startMesh(t, reconcileConfig(apiSrv.URL, 50))
 	sb := newSandbox(t, "", sandbox.APIConfig{Rate429Pct: 0.35, Rate5xxPct: 0.25}, nil)
-	log := &requestLog{byKey: map[string][]attempt{}}
+	// The list carries recipients, so a round may need one request only:
+	// its first answer is always a 429, the rest as the sandbox draws.
+	log := &requestLog{byKey: map[string][]attempt{}, throttleFirst: true}
 	apiSrv.Config.Handler = log.wrap(sb.APIHandler())
 	envs := sandbox.Generate(rand.New(rand.NewSource(3)), 6, []string{sandbox.KindDocuSign}, "acme")
 	if err := sb.Settle(envs); err != nil {
