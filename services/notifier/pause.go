@@ -34,9 +34,13 @@ func stateBucket(t bus.Topology) jetstream.KeyValueConfig {
 func windowKey(tenant string) string { return "window." + tenant }
 
 // observe feeds an entry to the tenant's window: funnel metrics, and the
-// pause when the bounce or expiry rate runs high. Only entries that can
-// change the window cost a KV round trip.
+// pause when the bounce or expiry rate runs high. Only tenants with a
+// playbook are measured, and only entries that can change the window cost
+// a KV round trip.
 func (s *Service) observe(ctx context.Context, e envelope.Entry) error {
+	if s.playbook(e.Tenant) == nil {
+		return nil
+	}
 	switch {
 	case e.Type == envelope.TypeSent, e.Type == envelope.TypeRecipientDeliveryFailed,
 		e.Type == envelope.TypeRecipientAuthFailed, e.Type == envelope.TypeExpired,
@@ -52,7 +56,7 @@ func (s *Service) observe(ctx context.Context, e envelope.Entry) error {
 	)
 	err := s.updateWindow(ctx, e.Tenant, func(cur *playbook.Window) bool {
 		obs = cur.Observe(e, p.Window)
-		newlyPaused = s.playbook(e.Tenant) != nil && cur.Evaluate(p, s.cfg.Now())
+		newlyPaused = cur.Evaluate(p, s.cfg.Now())
 		w = *cur
 		return len(obs.Outcomes) > 0 || newlyPaused
 	})

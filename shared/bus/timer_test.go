@@ -90,3 +90,22 @@ func TestTimers(t *testing.T) {
 		t.Fatalf("NOTIFY holds %d messages after the fire and the ack, want 0", info.State.Msgs)
 	}
 }
+
+// TestSetupUpgradesNotify: a NOTIFY stream declared before timers existed
+// (notify.> only, no schedules) is updated in place by Setup.
+func TestSetupUpgradesNotify(t *testing.T) {
+	n := meshtest.StartNATS(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	old := jetstream.StreamConfig{Name: bus.StreamNotify, Subjects: []string{"notify.>"},
+		Retention: jetstream.WorkQueuePolicy, Storage: jetstream.FileStorage, Duplicates: 2 * time.Minute}
+	if _, err := n.JS.CreateStream(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	if err := bus.Setup(ctx, n.JS, bus.Topology{}); err != nil {
+		t.Fatalf("Setup over the old NOTIFY: %v", err)
+	}
+	if err := bus.ScheduleTimer(ctx, n.JS, bus.TimerSubject("acme", "e", "r", "remind", 1), time.Now().Add(time.Hour), nil, nil, ""); err != nil {
+		t.Fatalf("schedule after the upgrade: %v", err)
+	}
+}
