@@ -2,6 +2,7 @@ package meshtest
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -33,12 +34,7 @@ func StartNATS(t TB) *NATS {
 
 func (n *NATS) start(t TB) {
 	t.Helper()
-	s, err := natsserver.Start(natsserver.Options{Listen: n.listen, StoreDir: n.Dir})
-	if err != nil {
-		t.Fatalf("meshtest: %v", err)
-	}
-	n.Server = s
-	n.URL = s.ClientURL()
+	n.startServer(t)
 	nc, err := nats.Connect(n.URL, nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
 	if err != nil {
 		t.Fatalf("meshtest: connect %s: %v", n.URL, err)
@@ -49,6 +45,16 @@ func (n *NATS) start(t TB) {
 		t.Fatalf("meshtest: jetstream: %v", err)
 	}
 	n.JS = js
+}
+
+func (n *NATS) startServer(t TB) {
+	t.Helper()
+	s, err := natsserver.Start(natsserver.Options{Listen: n.listen, StoreDir: n.Dir})
+	if err != nil {
+		t.Fatalf("meshtest: %v", err)
+	}
+	n.Server = s
+	n.URL = s.ClientURL()
 }
 
 // Stop shuts the server down (its store stays, so Restart brings the same
@@ -66,11 +72,26 @@ func (n *NATS) Stop() {
 }
 
 // Restart stops the server and starts it again on the same address with
-// the same store: clients configured to reconnect come back by themselves.
+// the same store. The test's connection (Conn, JS) is kept: it reconnects,
+// and Restart waits for it, so subscriptions made on it survive.
 func (n *NATS) Restart(t TB) {
 	t.Helper()
-	n.Stop()
-	n.start(t)
+	if n.Server != nil {
+		n.Server.Shutdown()
+		n.Server.WaitForShutdown()
+		n.Server = nil
+	}
+	n.startServer(t)
+	if n.Conn == nil {
+		n.start(t)
+		return
+	}
+	CheckFor(t, 15*time.Second, 20*time.Millisecond, func() error {
+		if !n.Conn.IsConnected() {
+			return fmt.Errorf("meshtest: client not reconnected to %s (%s)", n.URL, n.Conn.Status())
+		}
+		return nil
+	})
 }
 
 // StreamInfo is a convenience for tests: the named stream's state.

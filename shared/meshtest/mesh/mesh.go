@@ -26,28 +26,45 @@ import (
 // AdminToken is the admin bearer token of DefaultConfig.
 const AdminToken = "meshtest-admin-token"
 
-// DefaultConfig is a config with one tenant, "acme", and every provider
-// kind, using the providers' published test secrets.
+// The test secrets of DefaultConfig, exported so a test can sign its own
+// deliveries (Deliver signs with them).
+const (
+	// Tenant is DefaultConfig's only tenant.
+	Tenant = "acme"
+	// StandardWebhooksSecret is the Standard Webhooks spec's test secret.
+	StandardWebhooksSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	// DocuSignHMACKey is the Connect HMAC key.
+	DocuSignHMACKey = "docusign-test-key"
+	// DropboxSignAPIKey is the API key that signs event_hash.
+	DropboxSignAPIKey = "324e3b0840f065eb51f3fd63231d0d33daa35d4ed10d27718839e81737065782"
+	// AdobeSignClientID is the accepted client id.
+	AdobeSignClientID = "adobe-client-1"
+	// ESignAnyWhereToken is the callback URL's token.
+	ESignAnyWhereToken = "esaw-token-1"
+)
+
+// DefaultConfig is a config with one tenant, Tenant, and every provider
+// kind, using the test secrets above.
 const DefaultConfig = `
 admin:
   tokens: ["` + AdminToken + `"]
 ingress:
   persist_timeout: 2s
 tenants:
-  - id: acme
+  - id: ` + Tenant + `
     rate_limit: {rate: 100000, burst: 100000}
     providers:
       - kind: standardwebhooks
-        secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]
+        secrets: ["` + StandardWebhooksSecret + `"]
         tolerance: 5m
       - kind: docusign
-        hmac_keys: ["docusign-test-key"]
+        hmac_keys: ["` + DocuSignHMACKey + `"]
       - kind: dropboxsign
-        api_key: "324e3b0840f065eb51f3fd63231d0d33daa35d4ed10d27718839e81737065782"
+        api_key: "` + DropboxSignAPIKey + `"
       - kind: adobesign
-        client_ids: ["adobe-client-1"]
+        client_ids: ["` + AdobeSignClientID + `"]
       - kind: esignanywhere
-        callback_token: "esaw-token-1"
+        callback_token: "` + ESignAnyWhereToken + `"
 `
 
 // BuildFunc builds the services a mesh runs (for example the all-in-one's
@@ -166,13 +183,14 @@ func (m *Mesh) StartServices(t meshtest.TB) {
 			return fmt.Errorf("services stopped: %v", err)
 		default:
 		}
-		resp, err := probe.Get(m.IngressURL + "/healthz")
+		// Ready, not merely alive: NATS connected, streams set up.
+		resp, err := probe.Get(m.IngressURL + "/readyz")
 		if err != nil {
 			return err
 		}
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("healthz: %s", resp.Status)
+			return fmt.Errorf("readyz: %s", resp.Status)
 		}
 		return nil
 	})
@@ -194,7 +212,9 @@ func (m *Mesh) StopServices() {
 }
 
 // Restart stops the services, restarts the NATS server on the same store,
-// and starts the services again: everything durable must survive it.
+// and starts the services again: everything durable must survive it. The
+// test's own connection (m.NATS.Conn, m.NATS.JS) reconnects, so its
+// subscriptions carry on.
 func (m *Mesh) Restart(t meshtest.TB) {
 	t.Helper()
 	m.StopServices()
