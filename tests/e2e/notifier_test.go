@@ -380,3 +380,42 @@ retry:
 		t.Errorf("%d escalated entries, want 1", len(esc))
 	}
 }
+
+// TestNotifierEscalatesSilence: a recipient silent past
+// escalate_unsigned_after is escalated once; one who signed is not.
+func TestNotifierEscalatesSilence(t *testing.T) {
+	hooks := newHookSink(t, 0)
+	smtp := meshtest.StartPlainSMTP(t)
+	cfg := strings.Replace(notifyConfig(hooks.URL, smtp.Addr, "[]", 10),
+		"      escalate_after_failures: 2\n", "      escalate_after_failures: 2\n      escalate_unsigned_after: 3s\n", 1)
+	m := startMesh(t, cfg)
+	s := &sender{t: t, m: m}
+	now := time.Now().UTC()
+	s.send("document.sent", "env-silent", "hank", now)
+	s.send("document.sent", "env-silent", "ivy", now)
+	s.send("recipient.signed", "env-silent", "ivy", now.Add(time.Second))
+	meshtest.CheckFor(t, 30*time.Second, 100*time.Millisecond, func() error {
+		if len(audits(t, m, "env-silent", "escalated")) == 0 {
+			return fmt.Errorf("no escalation yet")
+		}
+		return nil
+	})
+	if since := time.Since(now); since < 3*time.Second {
+		t.Fatalf("escalated after %s, before escalate_unsigned_after", since)
+	}
+	// Both deadlines were due at the same time: by the time hank's
+	// escalation is on the channel, ivy's job has run (or been skipped).
+	meshtest.CheckFor(t, 10*time.Second, 100*time.Millisecond, func() error {
+		if len(hooks.find("countersign.escalation", "env-silent", "hank")) == 0 {
+			return fmt.Errorf("hank's escalation not on the channel yet")
+		}
+		return nil
+	})
+	esc := audits(t, m, "env-silent", "escalated")
+	if len(esc) != 1 || esc[0].Recipient.ID != "hank" || esc[0].Detail["reason"] != "unsigned" {
+		t.Errorf("escalated %+v, want one for hank, reason unsigned", esc)
+	}
+	if n := len(hooks.find("countersign.escalation", "env-silent", "")); n != 1 {
+		t.Errorf("%d escalations on the channel, want 1", n)
+	}
+}
