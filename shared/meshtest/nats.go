@@ -35,6 +35,11 @@ func StartNATS(t TB) *NATS {
 func (n *NATS) start(t TB) {
 	t.Helper()
 	n.startServer(t)
+	n.connect(t)
+}
+
+func (n *NATS) connect(t TB) {
+	t.Helper()
 	nc, err := nats.Connect(n.URL, nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
 	if err != nil {
 		t.Fatalf("meshtest: connect %s: %v", n.URL, err)
@@ -82,8 +87,8 @@ func (n *NATS) Restart(t TB) {
 		n.Server = nil
 	}
 	n.startServer(t)
-	if n.Conn == nil {
-		n.start(t)
+	if n.Conn == nil { // Stop closed it
+		n.connect(t)
 		return
 	}
 	CheckFor(t, 15*time.Second, 20*time.Millisecond, func() error {
