@@ -59,7 +59,7 @@ func (f *File) ApplyDefaults() {
 		}
 		for j := range t.Providers {
 			p := &t.Providers[j]
-			if usesTolerance(p.Kind) {
+			if usesField(p.Kind, "tolerance") {
 				setDuration(&p.Tolerance, DefaultTolerance)
 			}
 			if p.API != nil {

@@ -1,7 +1,5 @@
 package config
 
-import "fmt"
-
 // DropboxAPIKeys returns every Dropbox Sign API key a callback's
 // event_hash may be signed with: api_key, then api_keys. During a
 // rotation both the old and the new key are listed; the first one is the
@@ -18,22 +16,6 @@ func single(one Secret, many []Secret) []Secret {
 		out = append(out, one)
 	}
 	return append(out, many...)
-}
-
-// rotated checks a secret that may be written once (field) or as a list
-// (field + "s") for rotation: at least one is required, none empty.
-func (v *validator) rotated(path, field string, one Secret, many []Secret, kind string) {
-	if one.IsZero() && len(many) == 0 {
-		v.add(path+"."+field, "required for kind %s (or %ss: [...] to rotate)", kind, field)
-	}
-	if !one.IsZero() && one.Value() == "" {
-		v.add(path+"."+field, "empty")
-	}
-	for i, s := range many {
-		if s.Value() == "" {
-			v.add(fmt.Sprintf("%s.%ss[%d]", path, field, i), "empty")
-		}
-	}
 }
 
 // minStoreKey is the shortest streams.encryption_key accepted: the server

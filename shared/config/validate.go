@@ -7,30 +7,11 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-
-	"github.com/countersign/countersign/shared/providers"
 )
 
 // tenantID is the shape of a tenant id: it appears in URLs and NATS
 // subjects, so it must be a safe single token.
 var tenantID = regexp.MustCompile(`^[a-z0-9_-]{1,64}$`)
-
-// kindFields lists, per kind, the kind-specific Provider fields it uses.
-// A field set for a kind that does not use it is an error: it would be
-// silently ignored, and the author surely meant something by it.
-var kindFields = map[string][]string{
-	providers.KindStandardWebhooks: {"secrets", "tolerance"},
-	providers.KindDocuSign:         {"hmac_keys", "api", "reconcile"},
-	providers.KindDropboxSign:      {"api_key", "api_keys", "api", "reconcile"},
-	providers.KindAdobeSign:        {"client_ids", "api", "reconcile"},
-	providers.KindESignAnyWhere:    {"callback_token", "callback_tokens", "api", "reconcile"},
-	providers.KindHMAC:             {"secrets", "name", "signature", "signed", "timestamp", "events", "types"},
-}
-
-// usesTolerance reports whether kind checks a timestamp tolerance.
-func usesTolerance(kind string) bool {
-	return slices.Contains(kindFields[kind], "tolerance")
-}
 
 // Validate checks the whole file and returns every problem, joined; each
 // is a *FieldError ("<file>: <path>: <problem>") wrapping ErrInvalid.
@@ -135,7 +116,7 @@ func (v *validator) tenant(t *Tenant, path string) {
 		pp := fmt.Sprintf("%s.providers[%d]", path, j)
 		p := &t.Providers[j]
 		if prev, dup := ids[p.ID()]; dup && p.ID() != "" {
-			if p.Kind == providers.KindHMAC {
+			if usesField(p.Kind, "name") {
 				v.add(pp+".name", "duplicate provider name %q (also %s)", p.ID(), prev)
 			} else {
 				v.add(pp+".kind", "duplicate provider kind %q (also %s)", p.Kind, prev)
@@ -147,60 +128,31 @@ func (v *validator) tenant(t *Tenant, path string) {
 }
 
 func (v *validator) provider(p *Provider, path string) {
-	allowed, known := kindFields[p.Kind]
+	k, known := kindNamed(p.Kind)
 	switch {
 	case p.Kind == "":
-		v.add(path+".kind", "kind is required (one of %s)", strings.Join(providers.Kinds, ", "))
+		v.add(path+".kind", "kind is required (one of %s)", kindNames())
 		return
 	case !known:
-		v.add(path+".kind", "unknown provider kind %q (want one of %s)", p.Kind, strings.Join(providers.Kinds, ", "))
+		v.add(path+".kind", "unknown provider kind %q (want one of %s)", p.Kind, kindNames())
 		return
 	}
 	for _, field := range setFields(p) {
-		if !slices.Contains(allowed, field) {
+		if !slices.Contains(k.Fields, field) {
 			v.add(path+"."+field, "%s does not apply to kind %s", field, p.Kind)
 		}
 	}
-	switch p.Kind {
-	case providers.KindStandardWebhooks:
-		if len(p.Secrets) == 0 {
-			v.add(path+".secrets", "at least one whsec_ secret is required for kind %s", p.Kind)
+	// The kind checks its own fields (and what its API needs); config
+	// places each problem at its field and line.
+	if k.Check != nil {
+		for _, pr := range k.Check(p) {
+			v.add(path+"."+pr.Path, "%s", pr.Problem)
 		}
-		for i, s := range p.Secrets {
-			if !validWebhookSecret(s.Value()) {
-				v.add(fmt.Sprintf("%s.secrets[%d]", path, i), "malformed secret%s (want whsec_ followed by base64)", from(s))
-			}
-		}
-		v.nonNegative(path+".tolerance", float64(p.Tolerance))
-	case providers.KindDocuSign:
-		if len(p.HMACKeys) == 0 {
-			v.add(path+".hmac_keys", "at least one Connect HMAC key is required for kind %s", p.Kind)
-		}
-		for i, k := range p.HMACKeys {
-			if k.Value() == "" {
-				v.add(fmt.Sprintf("%s.hmac_keys[%d]", path, i), "empty key")
-			}
-		}
-	case providers.KindDropboxSign:
-		v.rotated(path, "api_key", p.APIKey, p.APIKeys, p.Kind)
-	case providers.KindAdobeSign:
-		if len(p.ClientIDs) == 0 {
-			v.add(path+".client_ids", "at least one client id is required for kind %s", p.Kind)
-		}
-		for i, id := range p.ClientIDs {
-			if id == "" {
-				v.add(fmt.Sprintf("%s.client_ids[%d]", path, i), "empty client id")
-			}
-		}
-	case providers.KindESignAnyWhere:
-		v.rotated(path, "callback_token", p.CallbackToken, p.CallbackTokens, p.Kind)
-	case providers.KindHMAC:
-		v.hmacProvider(p, path)
 	}
-	if p.API != nil && slices.Contains(allowed, "api") {
-		v.api(p.API, p.Kind, path+".api")
+	if p.API != nil && slices.Contains(k.Fields, "api") {
+		v.api(p.API, path+".api")
 	}
-	if p.Reconcile != nil && slices.Contains(allowed, "reconcile") {
+	if p.Reconcile != nil && slices.Contains(k.Fields, "reconcile") {
 		v.reconcile(p, path+".reconcile")
 	}
 }
@@ -226,29 +178,13 @@ func (v *validator) reconcile(p *Provider, path string) {
 	}
 }
 
-func (v *validator) api(a *API, kind, path string) {
+// api checks what every provider API needs; the kind checks its
+// credentials (token, account_id).
+func (v *validator) api(a *API, path string) {
 	if a.BaseURL == "" {
 		v.add(path+".base_url", "required")
 	} else if u, err := url.Parse(a.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		v.add(path+".base_url", "want an absolute http(s) URL")
-	}
-	switch kind {
-	case providers.KindDropboxSign:
-		// Dropbox Sign authenticates API calls with the provider's api_key.
-		if !a.Token.IsZero() {
-			v.add(path+".token", "token does not apply to kind %s (its api_key is the API credential)", kind)
-		}
-	default:
-		if a.Token.Value() == "" {
-			v.add(path+".token", "required for kind %s", kind)
-		}
-	}
-	if kind == providers.KindDocuSign {
-		if a.AccountID == "" {
-			v.add(path+".account_id", "required for kind %s (API paths include it)", kind)
-		}
-	} else if a.AccountID != "" {
-		v.add(path+".account_id", "account_id does not apply to kind %s", kind)
 	}
 	v.nonNegative(path+".rate", a.Rate)
 	v.nonNegative(path+".burst", float64(a.Burst))

@@ -28,6 +28,9 @@ import (
 	"github.com/countersign/countersign/shared/config"
 	"github.com/countersign/countersign/shared/dedupe"
 	"github.com/countersign/countersign/shared/natsserver"
+	// The registry tells config the provider kinds it checks providers
+	// against (config.SetProviderKinds); every binary loads config here.
+	_ "github.com/countersign/countersign/shared/providers/registry"
 	"github.com/countersign/countersign/shared/telemetry"
 )
 

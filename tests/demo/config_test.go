@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/countersign/countersign/shared/config"
+	_ "github.com/countersign/countersign/shared/providers/registry" // config checks providers through their kinds
 	"github.com/countersign/countersign/tests/sandbox"
 )
 

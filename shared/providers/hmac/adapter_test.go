@@ -13,6 +13,7 @@ import (
 	"github.com/countersign/countersign/shared/providers"
 	"github.com/countersign/countersign/shared/providers/hmac"
 	"github.com/countersign/countersign/shared/providers/providertest"
+	_ "github.com/countersign/countersign/shared/providers/registry" // config checks providers through their kinds
 )
 
 // presets loads testdata/presets.yaml (the README's presets) through the
@@ -27,7 +28,7 @@ func presets(t testing.TB) map[string]hmac.Spec {
 	out := map[string]hmac.Spec{}
 	for i := range f.Tenants[0].Providers {
 		p := &f.Tenants[0].Providers[i]
-		out[p.ID()] = p.HMACSpec()
+		out[p.ID()] = hmac.SpecOf(p)
 	}
 	return out
 }

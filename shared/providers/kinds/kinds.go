@@ -19,11 +19,19 @@ type Kind struct {
 	// Fields are the kind-specific config fields a provider of this kind
 	// may set (config refuses the others).
 	Fields []string
+	// Check returns the problems with a provider's kind-specific fields,
+	// each at its path below the provider (config.ProviderKind.Check).
+	Check func(p *config.Provider) []config.FieldError
 	// Adapter builds the webhook adapter of a configured provider.
 	Adapter func(p config.Provider) (providers.Adapter, error)
 	// Client builds the provider's API client; nil for a kind without a
 	// standard API (its callbacks are taken as authenticated).
 	Client func(p config.Provider, o apiclient.Options) (providers.StatusClient, error)
+}
+
+// Config returns what config checks of k.
+func (k Kind) Config() config.ProviderKind {
+	return config.ProviderKind{Name: k.Name, Fields: k.Fields, Check: k.Check}
 }
 
 // Adapter adapts a constructor returning a concrete adapter type,

@@ -31,22 +31,17 @@ var All = []kinds.Kind{
 	dropboxsign.Kind,
 	adobesign.Kind,
 	esignanywhere.Kind,
-	hmacKind,
+	hmac.Kind,
 }
 
-// hmacKind is kind hmac: its adapter is built from the provider's HMAC
-// spec, which config resolves (package hmac cannot import config, which
-// validates through it).
-var hmacKind = kinds.Kind{
-	Name:   providers.KindHMAC,
-	Fields: []string{"secrets", "name", "signature", "signed", "timestamp", "events", "types"},
-	Adapter: func(p config.Provider) (providers.Adapter, error) {
-		a, err := hmac.New(p.HMACSpec())
-		if err != nil {
-			return nil, err
-		}
-		return a, nil
-	},
+func init() {
+	// config checks each provider through its kind; it cannot import the
+	// provider packages (they import it), so the registry tells it once.
+	ks := make([]config.ProviderKind, len(All))
+	for i, k := range All {
+		ks[i] = k.Config()
+	}
+	config.SetProviderKinds(ks)
 }
 
 // Lookup returns the kind named name, or an error wrapping ErrUnknownKind.
