@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
+	"fmt"
 	"io"
 	"math/big"
 	"net"
@@ -57,6 +58,22 @@ func StartPlainSMTP(t TB) *SMTP { return startSMTP(t, "", "", false) }
 
 func startSMTP(t TB, user, password string, withTLS bool) *SMTP {
 	t.Helper()
+	s, err := listenSMTP(user, password, withTLS)
+	if err != nil {
+		t.Fatalf("meshtest: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// NewPlainSMTP is StartPlainSMTP for a program rather than a test (the
+// demo): the caller closes the server.
+func NewPlainSMTP() (*SMTP, error) { return listenSMTP("", "", false) }
+
+// Close stops the server.
+func (s *SMTP) Close() error { return s.srv.Close() }
+
+func listenSMTP(user, password string, withTLS bool) (*SMTP, error) {
 	s := &SMTP{Username: user, Password: password}
 	s.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
 		return &smtpSession{conn: c, srv: s}, nil
@@ -65,19 +82,18 @@ func startSMTP(t TB, user, password string, withTLS bool) *SMTP {
 	if withTLS {
 		cert, pool, err := selfSigned()
 		if err != nil {
-			t.Fatalf("meshtest: smtp certificate: %v", err)
+			return nil, fmt.Errorf("smtp certificate: %w", err)
 		}
 		s.RootCAs = pool
 		s.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatalf("meshtest: smtp listen: %v", err)
+		return nil, fmt.Errorf("smtp listen: %w", err)
 	}
 	s.Addr = l.Addr().String()
 	go func() { _ = s.srv.Serve(l) }()
-	t.Cleanup(func() { _ = s.srv.Close() })
-	return s
+	return s, nil
 }
 
 // SetDown makes the server refuse (true) or accept (false) mail.

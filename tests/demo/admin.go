@@ -50,6 +50,23 @@ type Entry struct {
 	Seq      uint64 `json:"seq"`
 	PrevHash string `json:"prev_hash"`
 	Hash     string `json:"hash"`
+	// Recipient is the recipient a recipient or audit entry names.
+	Recipient *Recipient `json:"recipient,omitempty"`
+	// Detail is an audit entry's detail (reminder_sent: via, reminder).
+	// Values need not be strings (other entries' details carry numbers).
+	Detail map[string]any `json:"detail,omitempty"`
+}
+
+// DetailString returns detail field k as text ("" when absent).
+func (e Entry) DetailString(k string) string {
+	v, ok := e.Detail[k]
+	if !ok {
+		return ""
+	}
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return fmt.Sprint(v)
 }
 
 // Ledger is the admin API's ledger answer: the entries in seq order and

@@ -69,6 +69,22 @@ type ConfigParams struct {
 	// Notify, when set, is the YAML flow map of the tenant's notify:
 	// section.
 	Notify string
+	// Playbook, when its ID is set, adds a second tenant: Dropbox Sign
+	// alone, with its own API and a notify playbook.
+	Playbook PlaybookTenant
+}
+
+// PlaybookTenant is a tenant with Dropbox Sign alone and a notify
+// playbook: the demo's notification scenario, kept apart from the main
+// tenant, whose envelopes' lifecycles lie hours in the past and would
+// all be due for reminders at once.
+type PlaybookTenant struct {
+	// ID is the tenant's id; empty leaves the tenant out.
+	ID string
+	// APIBaseURL is where its Dropbox Sign API is served.
+	APIBaseURL string
+	// Notify is the YAML flow map of its notify: section.
+	Notify string
 }
 
 // RenderConfig returns a countersign YAML config with one tenant and all
@@ -117,5 +133,10 @@ func RenderConfig(p ConfigParams) string {
 	fmt.Fprintf(&b, "      - kind: %s\n        callback_token: %q\n", sandbox.KindESignAnyWhere, p.Secrets.ESignAnyWhereToken)
 	api(p.API.ESignAnyWhereToken, "")
 	b.WriteString(sandbox.PandaDocConfig(p.Secrets.PandaDocKey))
+	if t := p.Playbook; t.ID != "" {
+		fmt.Fprintf(&b, "  - id: %s\n    rate_limit: {rate: 100000, burst: 100000}\n    notify: %s\n    providers:\n", t.ID, t.Notify)
+		fmt.Fprintf(&b, "      - kind: %s\n        api_key: %q\n", sandbox.KindDropboxSign, p.Secrets.DropboxAPIKey)
+		fmt.Fprintf(&b, "        api: {base_url: %q, rate: 1000, burst: 1000}\n", t.APIBaseURL)
+	}
 	return b.String()
 }

@@ -29,6 +29,9 @@ func TestRenderConfigLoads(t *testing.T) {
 				AdminToken: "tok", Tenant: "acme", Secrets: DevSecrets(),
 				APIBaseURL: tc.apiURL, API: DevAPI(), PersistTimeout: "2s",
 			})
+			if tc.wantAPI {
+				checkPlaybookTenant(t, tc.apiURL)
+			}
 			path := filepath.Join(t.TempDir(), "countersign.yaml")
 			if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 				t.Fatal(err)
@@ -64,5 +67,39 @@ func TestRenderConfigLoads(t *testing.T) {
 				t.Errorf("DocuSign account id missing:\n%s", yaml)
 			}
 		})
+	}
+}
+
+// checkPlaybookTenant: the notification scenario's tenant loads with its
+// playbook and Dropbox Sign alone, its API apart from the main tenant's.
+func checkPlaybookTenant(t *testing.T, apiURL string) {
+	t.Helper()
+	yaml := RenderConfig(ConfigParams{
+		AdminToken: "tok", Tenant: "acme", Secrets: DevSecrets(), APIBaseURL: apiURL, API: DevAPI(),
+		Playbook: PlaybookTenant{ID: PlaybookTenantID, APIBaseURL: "http://127.0.0.1:9998", Notify: playbookNotify("127.0.0.1:2525")},
+	})
+	path := filepath.Join(t.TempDir(), "countersign.yaml")
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := config.Load(path)
+	if err != nil {
+		t.Fatalf("config with the playbook tenant does not load: %v\n%s", err, yaml)
+	}
+	if len(f.Tenants) != 2 {
+		t.Fatalf("%d tenants, want 2", len(f.Tenants))
+	}
+	pb := f.Tenants[1]
+	if pb.ID != PlaybookTenantID || len(pb.Providers) != 1 || pb.Providers[0].Kind != sandbox.KindDropboxSign ||
+		pb.Providers[0].API == nil || pb.Providers[0].API.BaseURL != "http://127.0.0.1:9998" {
+		t.Fatalf("playbook tenant %+v", pb)
+	}
+	n := pb.Notify
+	if n == nil || len(n.Reminders) != 2 || n.EscalateAfterFailures != 2 || n.Alternates[cfoEmail] != deputyEmail ||
+		len(n.Channels) != 1 || n.Channels[0].SMTP != "127.0.0.1:2525" {
+		t.Fatalf("playbook %+v", n)
+	}
+	if f.Tenants[0].Notify != nil {
+		t.Error("the main tenant got a playbook")
 	}
 }

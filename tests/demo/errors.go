@@ -21,4 +21,7 @@ var (
 	// ErrUnsoundLedger is returned (wrapped) by Run when a ledger does
 	// not verify or repeats an event.
 	ErrUnsoundLedger = errors.New("demo: unsound ledger")
+	// ErrNotify is returned (wrapped) by NotifyResult.Err when the
+	// notification scenario did not play out as the playbook says.
+	ErrNotify = errors.New("demo: notifications")
 )

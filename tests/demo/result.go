@@ -67,12 +67,16 @@ type Result struct {
 	ExportsDue, Exported int
 	ExportProblems       []error
 	ExportTime           time.Duration
+	// Notify is what the notification scenario measured (nil when it
+	// did not run).
+	Notify *NotifyResult
 }
 
 // Err returns nil when the demo passed: every webhook-complete envelope
-// converged, every forged delivery got 401 and every ledger is sound.
-// Otherwise the error wraps ErrNotConverged, ErrForgeryAccepted or
-// ErrUnsoundLedger.
+// converged, every forged delivery got 401, every ledger is sound, the
+// exports are in place and the notification scenario played out.
+// Otherwise the error wraps ErrNotConverged, ErrForgeryAccepted,
+// ErrUnsoundLedger, ErrExport or ErrNotify.
 func (r *Result) Err() error {
 	switch {
 	case r.Converged < r.WebhookComplete:
@@ -85,6 +89,8 @@ func (r *Result) Err() error {
 		return fmt.Errorf("%w: %d of %d", ErrUnsoundLedger, len(r.Unsound), r.Ledgers)
 	case r.Exported < r.ExportsDue:
 		return fmt.Errorf("%w: %d of %d", ErrExport, r.ExportsDue-r.Exported, r.ExportsDue)
+	case r.Notify != nil && r.Notify.Err() != nil:
+		return r.Notify.Err()
 	}
 	return nil
 }
@@ -200,6 +206,9 @@ func (r *Result) Print(w io.Writer) {
 			break
 		}
 		p("  unsound ledger: %v", err)
+	}
+	if r.Notify != nil {
+		r.Notify.print(p)
 	}
 	if err := r.Err(); err != nil {
 		p("RESULT                 FAIL: %v", err)

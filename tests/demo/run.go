@@ -115,9 +115,16 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The notification scenario plays alongside, on a tenant of its own.
+	pb, err := newPlaybookScenario()
+	if err != nil {
+		return nil, err
+	}
+	defer pb.Close()
 	cfg := RenderConfig(ConfigParams{
 		AdminToken: token, Tenant: Tenant, Secrets: DevSecrets(),
 		APIBaseURL: "http://" + apiLn.Addr().String(), API: DevAPI(), Reconcile: demoReconcile,
+		Playbook: pb.tenant(),
 	})
 	fmt.Fprintf(o.Log, "demo: starting %s (config, data and embedded NATS store in %s)\n", o.Binary, dir)
 	srv, err := bench.StartServer(ctx, bench.ServerConfig{Binary: o.Binary, Config: cfg, Dir: dir})
@@ -139,6 +146,12 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	api := &http.Server{Handler: sb.APIHandler(), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = api.Serve(apiLn) }()
 	defer func() { _ = api.Close() }()
+	admin := &Admin{BaseURL: srv.AdminURL, Token: token}
+	if err := pb.start(srv.IngressURL); err != nil {
+		return nil, err
+	}
+	played := make(chan error, 1)
+	go func() { played <- pb.play(ctx, admin) }()
 
 	envs := sandbox.Generate(mrand.New(mrand.NewSource(o.Seed)), o.Envelopes, nil, Tenant)
 	fmt.Fprintf(o.Log, "demo: ingress %s, admin %s, provider APIs http://%s; firing %d envelopes\n",
@@ -153,7 +166,6 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		res.PerKind[e.Provider]++
 	}
 
-	admin := &Admin{BaseURL: srv.AdminURL, Token: token}
 	must, rest := split(sb.Truth())
 	res.WebhookComplete, res.NeedsReconciliation = len(must), len(rest)
 	fmt.Fprintf(o.Log, "demo: fired in %s; waiting up to %s for %d envelopes to converge\n",
@@ -193,6 +205,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return res, err
 	}
 	if err := res.checkExports(ctx, admin, srv.NATSURL, envs, o.Wait); err != nil {
+		return res, err
+	}
+	pb.err = <-played
+	if res.Notify, err = pb.measure(ctx, admin, playbookWait); err != nil {
 		return res, err
 	}
 	if res.DLQ, err = dlqCount(ctx, srv.NATSURL); err != nil {
