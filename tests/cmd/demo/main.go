@@ -4,8 +4,12 @@
 // the sandbox — duplicates, reordering,
 // redeliveries, forgeries and a few dropped callbacks — while serving the
 // providers' APIs to it, waits for convergence and prints a convergence
-// report. It exits 1 when envelopes did not converge, a forgery was
-// accepted or a ledger does not verify.
+// report. Alongside, a tenant with a notification playbook (compressed
+// reminders, an escalation, an alternate, an email channel to a local
+// SMTP server) shows reminders stopping at signature, an escalation and
+// a replacement, and what was mailed. It exits 1 when envelopes did not
+// converge, a forgery was accepted, a ledger does not verify, an export
+// is missing or the playbook did not play out.
 //
 //	demo --binary bin/countersign [--envelopes 200] [--seed 1]
 package main
