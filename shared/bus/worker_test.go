@@ -138,6 +138,10 @@ func TestWorkerDeadLetters(t *testing.T) {
 			metrics := bus.NewMetrics(reg)
 			cfg := r.stateConfig()
 			cfg.Metrics = metrics
+			// Short steps: the default schedule's 2 s + 15 s (jittered) put
+			// the third delivery at the edge of the wait below. MaxDeliver (3),
+			// not the hour-long budget, is what gives up here.
+			cfg.Retry = bus.RetryPolicy{Schedule: []time.Duration{200 * time.Millisecond}, Budget: time.Hour}
 			before := time.Now().UTC()
 			seq := r.publishState("acme", "env-7", "payload-bytes")
 			r.run(cfg, tt.h, bus.WithMetrics(metrics), bus.Logging(quietLogger()))
