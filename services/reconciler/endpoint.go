@@ -45,7 +45,27 @@ func (s *Service) handleReconcile(ctx context.Context, data []byte) (any, error)
 		}
 		since = t
 	}
-	res, err := s.Reconcile(ctx, req.Tenant, req.Provider, since)
+	// The round outlives the request: a large window (100,000 envelopes)
+	// takes longer than any caller waits, and a round cut off by its
+	// caller's deadline would publish nothing. What it finds reaches STATE
+	// as it goes; the caller gets the result if it is done in time.
+	type outcome struct {
+		res Result
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		res, err := s.Reconcile(context.WithoutCancel(ctx), req.Tenant, req.Provider, since)
+		done <- outcome{res, err}
+	}()
+	var res Result
+	var err error
+	select {
+	case o := <-done:
+		res, err = o.res, o.err
+	case <-ctx.Done():
+		return Result{Tenant: req.Tenant, Provider: req.Provider, Running: true}, nil
+	}
 	switch {
 	case errors.Is(err, ErrUnknownTarget):
 		return nil, service.NotFound("no reconciled provider " + req.Provider + " for tenant " + req.Tenant + " (it needs an api: section)")

@@ -53,3 +53,33 @@ func TestReconcileEndpoint(t *testing.T) {
 		})
 	}
 }
+
+// TestReconcileOutlivesItsRequest: a caller that stops waiting (its
+// deadline passed, as an admin forward's does for a 100,000-envelope
+// window) neither cancels the round nor loses what it finds.
+func TestReconcileOutlivesItsRequest(t *testing.T) {
+	f := newFixture(t)
+	f.docusign.set(providers.Status{EnvelopeID: "env-late", State: envelope.StateVoided, ChangedAt: t0.Add(-30 * time.Hour)})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	got, err := f.svc.Endpoints()[0].Handle(ctx, []byte(`{"tenant":"acme","provider":"docusign","since":"`+t0.Add(-48*time.Hour).Format(time.RFC3339)+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := got.(Result); r.Tenant != "acme" || r.Provider != "docusign" || (!r.Running && r.Published != 1) {
+		t.Fatalf("answer %+v, want running or the round's result", r)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		f.state.mu.Lock()
+		n := len(f.state.published)
+		f.state.mu.Unlock()
+		if n == 1 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d events published after the caller left, want 1", n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

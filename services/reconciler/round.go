@@ -28,6 +28,9 @@ type Result struct {
 	Drift int `json:"drift"`
 	// Published counts events published to STATE.
 	Published int `json:"published"`
+	// Running is set when the round outlasted the request: it goes on,
+	// and the counts above are not known yet.
+	Running bool `json:"running,omitempty"`
 }
 
 // poll runs one round under the target's lease, then updates its incident

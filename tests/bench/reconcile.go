@@ -102,6 +102,11 @@ func (s *suite) reconcile(ctx context.Context) {
 	}
 	r.Drift = a.Drift
 	dctx, cancel := context.WithTimeout(ctx, s.o.ReconcileTimeout)
+	if err != nil || a.Running {
+		// The round lists every change before it publishes: wait for its
+		// first event, or "consumed" would hold before it began.
+		waitGrown(dctx, js, bus.StreamState, seq0)
+	}
 	var done time.Time
 	done, r.Drained = waitConsumed(dctx, js, bus.StreamState)
 	cancel()
@@ -129,8 +134,9 @@ func (s *suite) reconcile(ctx context.Context) {
 
 // reconcileAnswer is POST /v1/reconcile's answer.
 type reconcileAnswer struct {
-	Drift     int `json:"drift"`
-	Published int `json:"published"`
+	Drift     int  `json:"drift"`
+	Published int  `json:"published"`
+	Running   bool `json:"running"`
 }
 
 func triggerReconcile(ctx context.Context, adminURL, provider string, since time.Time) (reconcileAnswer, error) {
@@ -172,6 +178,22 @@ func lastSeq(ctx context.Context, js jetstream.JetStream, stream string) (uint64
 // or unacknowledged and nothing new was stored for a second, or ctx ends
 // (false). It returns when the stream was first seen consumed in that
 // last quiet second (or now, on ctx's end).
+// waitGrown waits until stream holds messages past seq, or ctx ends.
+func waitGrown(ctx context.Context, js jetstream.JetStream, stream string, seq uint64) {
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if s, err := lastSeq(ctx, js, stream); err == nil && s > seq {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
 func waitConsumed(ctx context.Context, js jetstream.JetStream, stream string) (time.Time, bool) {
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
