@@ -36,7 +36,7 @@ func TestAsyncAPIOrderingMatchesTopology(t *testing.T) {
 	}
 	o := doc.Channels["envelopeEntries"].Ordering
 	if o.Scope != "envelope" || !slices.Equal(o.Key, []string{"tenant", "envelope"}) ||
-		o.Partitions != subjects.DefaultPartitions || o.InFlight != 1 {
+		o.Partitions != subjects.DefaultPartitions || o.InFlight != DefaultInFlight {
 		t.Errorf("x-countersign-ordering = %+v", o)
 	}
 	var streams []string

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -17,11 +19,14 @@ import (
 // into partitions by (tenant, envelope): the stream itself inserts
 // {{partition(P, tenant, envelope)}} into each subject it stores (a subject
 // transform, so no publisher can get it wrong), and each partition has its
-// own durable consumer with one message in flight. The server delivers a
-// partition's next message only once the previous one is acked or
-// terminated — across every replica of the consuming service — while a
-// nak'ed one is redelivered before anything behind it. Parallelism comes
-// from the number of partitions.
+// own durable consumer. A partition is owned by one worker replica at a
+// time (a pinned priority group: the server feeds one client and hands the
+// partition to another only after the owner stopped pulling for longer
+// than AckWait, so the owner's unsettled messages come first to the next
+// one). The owner keeps up to InFlight messages in flight and handles them
+// in a lane per envelope: envelopes in parallel, one envelope's messages
+// in stored order, a failing one retried in its lane so nothing behind it
+// overtakes it (see lanes). Parallelism is partitions × InFlight.
 
 // partitioned describes one partitioned stream: how many tokens its
 // publishers' subjects have and which of them (1-based) name the envelope.
@@ -67,13 +72,35 @@ func (p partitioned) filter(i int) string {
 	return p.prefix + "." + strconv.Itoa(i) + ".>"
 }
 
-// partitionConsumers returns the durable consumers of a partitioned stream,
-// one per partition, each with a single message in flight.
+// PartitionGroup is the priority group a partition's owner pulls in.
+const PartitionGroup = "owner"
+
+// PartitionAckWait bounds a partition consumer's AckWait: it is how long a
+// dead owner's messages wait before they are handed on, and the partition
+// waits about twice that for its next owner. Owners signal progress every
+// half of it on anything slower (keepAlive).
+const PartitionAckWait = 5 * time.Second
+
+// consumers returns the durable consumers of a partitioned stream, one per
+// partition, each pinned to one client at a time with t.InFlight messages
+// in flight.
 func (p partitioned) consumers(t Topology) []jetstream.ConsumerConfig {
+	t = t.withDefaults()
 	out := make([]jetstream.ConsumerConfig, t.Partitions)
 	for i := range t.Partitions {
 		c := ConsumerConfig(t, subjects.PartitionConsumer(p.family, i), p.stream, p.filter(i))
-		c.MaxAckPending = 1
+		c.MaxAckPending = t.InFlight
+		c.PriorityPolicy = jetstream.PriorityPolicyPinned
+		c.PriorityGroups = []string{PartitionGroup}
+		if len(c.BackOff) == 0 {
+			c.AckWait = min(c.AckWait, PartitionAckWait)
+		}
+		// A silent owner keeps its partition for twice AckWait, and a live
+		// one pulls every half AckWait (laneOpts): when the next replica
+		// is pinned, the dead owner's unsettled messages are already due
+		// for redelivery, so they reach it before anything stored after
+		// them.
+		c.PinnedTTL = 2 * c.AckWait
 		// A file-stored consumer rewrites its state file (temp file,
 		// write, rename) up to ten times a second while busy: with a
 		// durable per partition that was a third of the all-in-one's CPU.
@@ -85,6 +112,21 @@ func (p partitioned) consumers(t Topology) []jetstream.ConsumerConfig {
 		out[i] = c
 	}
 	return out
+}
+
+// laneKey returns the envelope a stored subject belongs to (the tokens the
+// partition hashes), or the subject itself when it has another shape.
+func (p partitioned) laneKey(subject string) string {
+	toks := strings.Split(subject, ".")
+	// <prefix>.<partition>.<the publisher's tokens>
+	if len(toks) != p.tokens+2 || toks[0] != p.prefix {
+		return subject
+	}
+	key := make([]string, len(p.keys))
+	for i, k := range p.keys {
+		key[i] = toks[1+k]
+	}
+	return strings.Join(key, ".")
 }
 
 // partitionOf returns the partitioned description of stream, if any.

@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/countersign/countersign/shared/bus"
 	"github.com/countersign/countersign/shared/meshtest"
 )
@@ -71,5 +74,65 @@ func TestPartitionedWorkersKeepOrderPerEnvelope(t *testing.T) {
 	}
 	if maxPar < 2 {
 		t.Errorf("at most %d handlers ran at once: partitions did not run in parallel", maxPar)
+	}
+}
+
+// The owner of a partition dies (its connection drops: no ack, no nak)
+// while holding an envelope's first message; the envelope's second
+// message is stored meanwhile. The standby replica must be handed the
+// first before the second: the pin outlasts AckWait, so the old owner's
+// message is due for redelivery when the partition moves.
+func TestPartitionOwnerDiesAndTheNextOwnerKeepsOrder(t *testing.T) {
+	r := newRig(t, bus.Topology{Partitions: 1, AckWait: 2 * time.Second, MaxDeliver: 10})
+	held := make(chan struct{})
+	ncA, err := nats.Connect(r.nats.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jsA, err := jetstream.New(ncA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	owner, err := bus.NewWorker(jsA, r.stateConfig(), func(ctx context.Context, m *bus.Message) error {
+		once.Do(func() { close(held) })
+		<-ctx.Done() // never settles: the process is about to die
+		return ctx.Err()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctxA, cancelA := context.WithCancel(context.Background())
+	defer cancelA()
+	go func() { _ = owner.Run(ctxA) }()
+	r.publishState("acme", "env-1", "0")
+	select {
+	case <-held:
+	case <-time.After(waitLong):
+		t.Fatal("the owner never got the first message")
+	}
+
+	var (
+		mu  sync.Mutex
+		got []string
+	)
+	r.run(r.stateConfig(), func(ctx context.Context, m *bus.Message) error {
+		mu.Lock()
+		got = append(got, string(m.Data))
+		mu.Unlock()
+		return nil
+	})
+	ncA.Close() // the owner dies: its message is neither acked nor nak'ed
+	r.publishState("acme", "env-1", "1")
+	meshtest.CheckFor(t, waitLong, 20*time.Millisecond, func() error {
+		if n := r.streamMsgs(bus.StreamState); n != 0 {
+			return fmt.Errorf("STATE holds %d messages", n)
+		}
+		return nil
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Equal(got, []string{"0", "1"}) {
+		t.Fatalf("the next owner handled %v, want [0 1]", got)
 	}
 }

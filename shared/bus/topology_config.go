@@ -17,6 +17,9 @@ const (
 	DefaultMaxDeliver    = 100
 	DefaultAckWait       = 30 * time.Second
 	DefaultMaxAckPending = 10000
+	// DefaultInFlight is how many messages of one partition a worker
+	// handles at once (in order per envelope).
+	DefaultInFlight = 32
 )
 
 // Topology sizes the streams, buckets and consumers Setup declares. Zero
@@ -48,10 +51,15 @@ type Topology struct {
 	// length of a handler.
 	AckWait time.Duration
 	// Partitions is how many partitions RAW and STATE are split into by
-	// envelope (default subjects.DefaultPartitions): each is consumed in
-	// order, one message in flight, so it bounds the pipeline's
-	// parallelism. Changing it re-hashes envelopes; do it with STATE empty.
+	// envelope (default subjects.DefaultPartitions): each is owned by one
+	// worker replica at a time and applied in order per envelope.
+	// Changing it re-hashes envelopes; do it with STATE empty.
 	Partitions int
+	// InFlight is how many messages of one partition its owner handles at
+	// once (default DefaultInFlight), in parallel across envelopes and in
+	// stored order within one; 1 applies a partition strictly one message
+	// after the other.
+	InFlight int
 	// StateAckInMemory keeps the STATE partition consumers' ack state in
 	// the server's memory instead of a file per consumer (see
 	// partitioned.consumers). Only for a server that lives and dies with
@@ -82,6 +90,9 @@ func (t Topology) withDefaults() Topology {
 	}
 	if t.Partitions <= 0 {
 		t.Partitions = subjects.DefaultPartitions
+	}
+	if t.InFlight <= 0 {
+		t.InFlight = DefaultInFlight
 	}
 	if len(t.Backoff) > t.MaxDeliver {
 		// The server rejects a backoff longer than MaxDeliver.

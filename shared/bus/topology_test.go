@@ -3,6 +3,7 @@ package bus_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -112,7 +113,9 @@ func TestSetupIdempotentAndConcurrent(t *testing.T) {
 			}
 			cfg := cons.CachedInfo().Config
 			if cfg.AckPolicy != jetstream.AckExplicitPolicy || cfg.MaxDeliver != bus.DefaultMaxDeliver ||
-				cfg.AckWait != bus.DefaultAckWait || cfg.MaxAckPending != 1 || cfg.FilterSubject != c.filter+strconv.Itoa(p)+".>" {
+				cfg.AckWait != bus.PartitionAckWait || cfg.MaxAckPending != bus.DefaultInFlight || cfg.FilterSubject != c.filter+strconv.Itoa(p)+".>" ||
+				cfg.PriorityPolicy != jetstream.PriorityPolicyPinned || !slices.Equal(cfg.PriorityGroups, []string{bus.PartitionGroup}) ||
+				cfg.PinnedTTL < 2*cfg.AckWait {
 				t.Fatalf("consumer %s config %+v", durable, cfg)
 			}
 		}
@@ -162,5 +165,53 @@ func TestConsumerConfig(t *testing.T) {
 				t.Fatalf("%+v: want %s", c, tt.explain)
 			}
 		})
+	}
+}
+
+// A data dir from before lanes holds partition consumers with one message
+// in flight and no priority group: Setup turns them into pinned lanes
+// without losing their place in RAW (nothing acked comes again).
+func TestSetupUpgradesPartitionConsumersInPlace(t *testing.T) {
+	n := meshtest.StartNATS(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := bus.Setup(ctx, n.JS, bus.Topology{Partitions: 1}); err != nil {
+		t.Fatal(err)
+	}
+	durable := subjects.PartitionConsumer(bus.ConsumerVerifier, 0)
+	old := bus.ConsumerConfig(bus.Topology{}, durable, bus.StreamRaw, "raw.0.>")
+	old.MaxAckPending = 1
+	if _, err := n.JS.UpdateConsumer(ctx, bus.StreamRaw, old); err != nil {
+		t.Fatalf("make the old layout: %v", err)
+	}
+	if _, err := n.JS.Publish(ctx, "raw.acme.docusign.env-1", []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	cons, err := n.JS.Consumer(ctx, bus.StreamRaw, durable)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := cons.Fetch(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for m := range msgs.Messages() {
+		if err := m.DoubleAck(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := bus.Setup(ctx, n.JS, bus.Topology{Partitions: 1}); err != nil {
+		t.Fatalf("Setup over the old layout: %v", err)
+	}
+	cons, err = n.JS.Consumer(ctx, bus.StreamRaw, durable)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := cons.CachedInfo()
+	if info.Config.PriorityPolicy != jetstream.PriorityPolicyPinned || info.Config.MaxAckPending != bus.DefaultInFlight {
+		t.Fatalf("after Setup: policy %v, max ack pending %d", info.Config.PriorityPolicy, info.Config.MaxAckPending)
+	}
+	if info.AckFloor.Stream != 1 || info.NumPending != 0 {
+		t.Fatalf("after Setup: ack floor %d, pending %d; the acked message would come again", info.AckFloor.Stream, info.NumPending)
 	}
 }

@@ -52,8 +52,9 @@ func NewWorker(js jetstream.JetStream, cfg WorkerConfig, h Handler, mw ...Middle
 // the consumer cannot be found or the connection closes under it.
 //
 // On a partitioned stream (RAW, STATE) cfg.Consumer names a family: Run
-// consumes every partition's durable at once, each in order with one
-// handler, so an envelope's messages are handled in the order stored.
+// pulls every partition's durable at once and handles each partition the
+// server pins to it in lanes (see lanes), so an envelope's messages are
+// handled in the order stored.
 func (w *Worker) Run(ctx context.Context) error {
 	names, err := consumerNames(ctx, w.js, w.cfg.Stream, w.cfg.Consumer)
 	if err != nil {
@@ -73,7 +74,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	for _, name := range names {
 		wg.Go(func() {
-			if err := w.consumeLoop(ctx, name, 1, partitionBatch); err != nil {
+			if err := w.consumeLoop(ctx, name, 0, 0); err != nil {
 				cancel(err)
 			}
 		})
@@ -85,11 +86,8 @@ func (w *Worker) Run(ctx context.Context) error {
 	return nil
 }
 
-// partitionBatch bounds the pull of a partition consumer: the server
-// delivers one message at a time anyway (MaxAckPending 1).
-const partitionBatch = 8
-
-// consumeLoop runs consume and, once it has attached, attaches again
+// consumeLoop runs consume (concurrency 0: in lanes, for a partition)
+// and, once it has attached, attaches again
 // whenever the consumer is lost under it (JetStream restarted or turned
 // off after a full disk, a NATS node lost): a store or connection error is
 // never fatal to the process. It gives up only when the connection is
@@ -121,18 +119,25 @@ func (w *Worker) consumeLoop(ctx context.Context, consumer string, concurrency, 
 	return nil
 }
 
-// consume runs one durable consumer with a pool of concurrency handlers.
-// attached reports whether it got as far as consuming.
+// consume runs one durable consumer with a pool of concurrency handlers,
+// or, with concurrency 0, a partition's consumer in lanes. attached
+// reports whether it got as far as consuming.
 func (w *Worker) consume(ctx context.Context, consumer string, concurrency, batch int) (attached bool, _ error) {
 	cons, err := w.js.Consumer(ctx, w.cfg.Stream, consumer)
 	if err != nil {
 		return false, fmt.Errorf("bus: worker %s: consumer %s on %s: %w", w.cfg.Service, consumer, w.cfg.Stream, err)
 	}
+	info := cons.CachedInfo()
 	var ackWait time.Duration
-	if info := cons.CachedInfo(); info != nil {
+	if info != nil {
 		ackWait = info.Config.AckWait
 	}
-	iter, err := cons.Messages(jetstream.PullMaxMessages(batch))
+	opts := []jetstream.PullMessagesOpt{jetstream.PullMaxMessages(batch)}
+	inLanes := concurrency == 0
+	if inLanes {
+		opts = laneOpts(info)
+	}
+	iter, err := cons.Messages(opts...)
 	if err != nil {
 		return false, fmt.Errorf("bus: worker %s: consume %s: %w", w.cfg.Service, consumer, err)
 	}
@@ -146,6 +151,15 @@ func (w *Worker) consume(ctx context.Context, consumer string, concurrency, batc
 	})
 	defer stopWatch()
 
+	if inLanes {
+		ls := newLanes(w, ctx, hctx, ackWait)
+		runErr := w.feed(ctx, iter, true, func(msg jetstream.Msg) bool {
+			ls.add(msg)
+			return true
+		})
+		ls.wait()
+		return true, runErr
+	}
 	jobs := make(chan jetstream.Msg)
 	var wg sync.WaitGroup
 	for range concurrency {
@@ -155,16 +169,25 @@ func (w *Worker) consume(ctx context.Context, consumer string, concurrency, batc
 			}
 		})
 	}
-	runErr := w.feed(ctx, iter, jobs)
+	runErr := w.feed(ctx, iter, false, func(msg jetstream.Msg) bool {
+		select {
+		case jobs <- msg:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	})
 	close(jobs)
 	wg.Wait()
 	return true, runErr
 }
 
-// feed passes messages to the pool until the iterator closes. Messages
-// that arrive after ctx is done (the drained buffer) are nak'ed at once so
-// another replica takes them without waiting for AckWait.
-func (w *Worker) feed(ctx context.Context, iter jetstream.MessagesContext, jobs chan<- jetstream.Msg) error {
+// feed passes messages on until the iterator closes. Messages that arrive
+// after ctx is done (the drained buffer), or that pass refuses, are nak'ed
+// at once so another replica takes them without waiting for AckWait. A
+// pool hands back what was buffered before a pause; lanes (holdPaused)
+// keep it, in order, and wait in the lane for the dependency instead.
+func (w *Worker) feed(ctx context.Context, iter jetstream.MessagesContext, holdPaused bool, pass func(jetstream.Msg) bool) error {
 	for {
 		msg, err := iter.Next()
 		if err != nil {
@@ -188,7 +211,7 @@ func (w *Worker) feed(ctx context.Context, iter jetstream.MessagesContext, jobs 
 			w.handBack(msg)
 			continue
 		}
-		if w.pause.pausedNow() {
+		if !holdPaused && w.pause.pausedNow() {
 			// Buffered before the pause: back to the server, to come
 			// again once the consumer resumes.
 			if err := msg.NakWithDelay(w.cfg.ProbeEvery); err != nil {
@@ -196,9 +219,7 @@ func (w *Worker) feed(ctx context.Context, iter jetstream.MessagesContext, jobs 
 			}
 			continue
 		}
-		select {
-		case jobs <- msg:
-		case <-ctx.Done():
+		if !pass(msg) {
 			w.handBack(msg)
 		}
 	}
@@ -226,31 +247,41 @@ func (w *Worker) process(ctx context.Context, msg jetstream.Msg, ackWait time.Du
 }
 
 // settle acks, naks or dead-letters msg by the handler's verdict herr.
+func (w *Worker) settle(msg jetstream.Msg, m *Message, herr error, start time.Time) {
+	if delay, again := w.decide(msg, m, herr, start); again {
+		w.nak(msg, m, delay)
+	}
+}
+
+// decide acks or dead-letters msg by the handler's verdict herr, or, when
+// it is to be tried again, returns after how long (the pool naks it with
+// that delay; a lane waits and runs it again, so nothing overtakes it).
 // Transient errors cost time, not a fixed number of deliveries (see
 // RetryPolicy); a dependency outage (Unavailable) pauses the consumer and
 // never dead-letters; the consumer's MaxDeliver stays the hard ceiling.
-func (w *Worker) settle(msg jetstream.Msg, m *Message, herr error, start time.Time) {
+func (w *Worker) decide(msg jetstream.Msg, m *Message, herr error, start time.Time) (delay time.Duration, again bool) {
 	u, down := asUnavailable(herr)
 	switch {
 	case herr == nil:
 		if err := msg.Ack(); err != nil {
 			w.cfg.Logger.Warn("bus: ack", "service", w.cfg.Service, "stream", m.Stream, "seq", m.StreamSeq, "err", err)
 		}
+		return 0, false
 	case IsPermanent(herr):
-		w.deadLetter(msg, m, herr, ErrorClass(herr), start)
+		return w.deadLetter(msg, m, herr, ErrorClass(herr), start)
 	case m.Delivered >= w.cfg.MaxDeliver:
-		w.deadLetter(msg, m, herr, ClassTransient, start)
+		return w.deadLetter(msg, m, herr, ClassTransient, start)
 	case down:
 		w.pause.start(w.runCtx, u)
-		w.nak(msg, m, w.cfg.ProbeEvery)
+		return w.cfg.ProbeEvery, true
 	case w.cfg.Retry.Exhausted(m.Delivered, time.Since(m.Timestamp)):
-		w.deadLetter(msg, m, herr, ClassTransient, start)
+		return w.deadLetter(msg, m, herr, ClassTransient, start)
 	default:
 		delay, ok := retryAfter(herr)
 		if !ok {
 			delay = w.cfg.Retry.Delay(m.Delivered)
 		}
-		w.nak(msg, m, delay)
+		return delay, true
 	}
 }
 
@@ -261,16 +292,14 @@ func (w *Worker) nak(msg jetstream.Msg, m *Message, delay time.Duration) {
 }
 
 // deadLetter writes m to the DLQ and only then Terms it; when the DLQ
-// write fails the message is nak'ed instead, so nothing is lost.
-func (w *Worker) deadLetter(msg jetstream.Msg, m *Message, herr error, class string, start time.Time) {
+// write fails the message is kept (again: nak'ed or retried in its lane),
+// so nothing is lost.
+func (w *Worker) deadLetter(msg jetstream.Msg, m *Message, herr error, class string, start time.Time) (time.Duration, bool) {
 	dl := newDeadLetter(m, herr, class, start)
 	if err := publishDeadLetter(w.js, dl); err != nil {
 		w.cfg.Logger.Error("bus: dead letter not written, message kept", "service", w.cfg.Service,
 			"stream", m.Stream, "seq", m.StreamSeq, "class", class, "err", err)
-		if nerr := msg.NakWithDelay(transientDelay(m.Delivered)); nerr != nil {
-			w.cfg.Logger.Warn("bus: nak", "service", w.cfg.Service, "err", nerr)
-		}
-		return
+		return transientDelay(m.Delivered), true
 	}
 	w.cfg.Metrics.deadLettered(w.cfg.Service, class)
 	w.cfg.Logger.Warn("bus: dead-lettered", "service", w.cfg.Service, "id", dl.ID,
@@ -278,6 +307,7 @@ func (w *Worker) deadLetter(msg jetstream.Msg, m *Message, herr error, class str
 	if err := msg.TermWithReason("dead-lettered " + class); err != nil {
 		w.cfg.Logger.Warn("bus: term", "service", w.cfg.Service, "err", err)
 	}
+	return 0, false
 }
 
 // keepAlive sends InProgress for msg every interval until stop is

@@ -66,6 +66,10 @@ type Streams struct {
 	// Partitions is how many partitions RAW and STATE are split into by
 	// envelope; each is applied in order (default 16).
 	Partitions int `yaml:"partitions"`
+	// InFlight is how many messages of one partition its owner handles
+	// at once, in parallel across envelopes and in order within one
+	// (default 32; 1 applies a partition one message at a time).
+	InFlight int `yaml:"in_flight"`
 	// MaxStore is the embedded server's JetStream store limit in bytes
 	// (default 0: the size of the file system holding the data dir, so a
 	// full disk, not the free space seen at start, is the limit).

@@ -19,6 +19,7 @@ const (
 	DefaultDLQMaxAge  = 365 * 24 * time.Hour
 	DefaultMaxDeliver = 100
 	DefaultPartitions = 16
+	DefaultInFlight   = 32
 
 	DefaultAPIRate    = 10
 	DefaultAPIBurst   = 10
@@ -48,6 +49,7 @@ func (f *File) ApplyDefaults() {
 	setDuration(&st.DLQMaxAge, DefaultDLQMaxAge)
 	setInt(&st.MaxDeliver, DefaultMaxDeliver)
 	setInt(&st.Partitions, DefaultPartitions)
+	setInt(&st.InFlight, DefaultInFlight)
 	f.Retry.applyDefaults()
 
 	for i := range f.Tenants {

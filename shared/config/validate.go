@@ -95,6 +95,10 @@ func (v *validator) streams(s *Streams) {
 	if s.Partitions < 1 || s.Partitions > 1024 {
 		v.add("streams.partitions", "must be between 1 and 1024")
 	}
+	// The server holds this many unacknowledged messages per partition.
+	if s.InFlight < 1 || s.InFlight > 4096 {
+		v.add("streams.in_flight", "must be between 1 and 4096")
+	}
 	v.nonNegative("streams.max_store", float64(s.MaxStore))
 	v.nonNegative("streams.raw_max_age", float64(s.RawMaxAge))
 	v.nonNegative("streams.dlq_max_age", float64(s.DLQMaxAge))

@@ -69,7 +69,7 @@ func exhaust(t *testing.T, js jetstream.JetStream, stream, consumer string) {
 		t.Fatal(err)
 	}
 	for i := range testMaxDeliver {
-		msg, err := cons.Next(jetstream.FetchMaxWait(5 * time.Second))
+		msg, err := cons.Next(jetstream.FetchMaxWait(5*time.Second), jetstream.FetchPriorityGroup(bus.PartitionGroup))
 		if err != nil {
 			t.Fatalf("delivery %d: %v", i+1, err)
 		}
@@ -78,7 +78,7 @@ func exhaust(t *testing.T, js jetstream.JetStream, stream, consumer string) {
 		}
 	}
 	// The server notices the limit when it looks for the next message.
-	if msg, err := cons.Next(jetstream.FetchMaxWait(300 * time.Millisecond)); err == nil {
+	if msg, err := cons.Next(jetstream.FetchMaxWait(300*time.Millisecond), jetstream.FetchPriorityGroup(bus.PartitionGroup)); err == nil {
 		t.Fatalf("message %s delivered past MaxDeliver", msg.Subject())
 	} else if !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, jetstream.ErrNoMessages) {
 		t.Fatal(err)

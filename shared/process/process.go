@@ -334,5 +334,6 @@ func TopologyOf(f *config.File) bus.Topology {
 		LedgerMaxAge: f.Streams.LedgerMaxAge.D(),
 		MaxDeliver:   f.Streams.MaxDeliver,
 		Partitions:   f.Streams.Partitions,
+		InFlight:     f.Streams.InFlight,
 	}
 }

@@ -48,8 +48,13 @@ func run(url, stream, consumer string) error {
 	if err != nil {
 		return err
 	}
+	opts := []jetstream.FetchOpt{jetstream.FetchMaxWait(5 * time.Second)}
+	if info := c.CachedInfo(); info != nil && len(info.Config.PriorityGroups) > 0 {
+		// A partition's consumer feeds its pinned owner only.
+		opts = append(opts, jetstream.FetchPriorityGroup(info.Config.PriorityGroups[0]))
+	}
 	for {
-		msg, err := c.Next(jetstream.FetchMaxWait(5 * time.Second))
+		msg, err := c.Next(opts...)
 		if err != nil {
 			continue // nothing yet
 		}
