@@ -48,21 +48,27 @@ func DecodeEvent(data []byte) (envelope.Event, error) {
 	return ev, nil
 }
 
-// applyOnce reads the record, settles what a predecessor may have left in
-// the outbox, applies ev, writes the record by CAS (its outbox holding
-// only ev's entry) and publishes that entry. The entry stays in the
-// outbox until the next writer settles it: that saves a second write per
-// event, and settling checks the stream itself rather than trusting the
+// applyOnce reads the record (or takes the one this process last wrote,
+// see recordCache), settles what a predecessor may have left in the
+// outbox, applies ev, writes the record by CAS (its outbox holding only
+// ev's entry) and publishes that entry. The entry stays in the outbox
+// until the next writer settles it: that saves a second write per event,
+// and settling checks the stream itself rather than trusting the
 // duplicate window. A duplicate (ev already applied) only settles.
 func (s *Service) applyOnce(ctx context.Context, ev envelope.Event) error {
-	rec, rev, err := s.records.Get(ctx, ev.Tenant, ev.EnvelopeID)
-	if err != nil {
+	key := envelope.RecordKey(ev.Tenant, ev.EnvelopeID)
+	c, ok := s.cache.get(key)
+	if !ok {
+		rec, rev, err := s.records.Get(ctx, ev.Tenant, ev.EnvelopeID)
+		if err != nil {
+			return err
+		}
+		c = cached{rec: rec, rev: rev}
+	}
+	if err := s.settle(ctx, c.rec.Outbox, c.published); err != nil {
 		return err
 	}
-	if err := s.settle(ctx, rec.Outbox); err != nil {
-		return err
-	}
-	next, entry, err := envelope.Apply(rec, ev, s.cfg.Now())
+	next, entry, err := envelope.Apply(c.rec, ev, s.cfg.Now())
 	if err != nil {
 		return bus.Permanent(err)
 	}
@@ -70,16 +76,23 @@ func (s *Service) applyOnce(ctx context.Context, ev envelope.Event) error {
 		return nil
 	}
 	next.AckOutbox(entry.Seq - 1) // settled above
-	if _, err := s.records.Put(ctx, ev.Tenant, ev.EnvelopeID, next, rev); err != nil {
+	rev, err := s.records.Put(ctx, ev.Tenant, ev.EnvelopeID, next, c.rev)
+	if err != nil {
+		s.cache.drop(key)
 		return err
 	}
+	s.cache.put(key, cached{rec: next, rev: rev, published: entry.Seq - 1})
 	s.metrics.entries.WithLabelValues(string(entry.Type)).Inc()
 	if entry.Type == envelope.TypeConflict {
 		s.metrics.conflicts.Inc()
 		s.cfg.Logger.Warn("conflicting terminal events", "tenant", ev.Tenant, "envelope", ev.EnvelopeID,
-			"state", string(rec.State), "event", ev.ID, "type", string(ev.Type))
+			"state", string(c.rec.State), "event", ev.ID, "type", string(ev.Type))
 	}
-	return s.ledger.Publish(ctx, []envelope.Entry{*entry})
+	if err := s.ledger.Publish(ctx, []envelope.Entry{*entry}); err != nil {
+		return err
+	}
+	s.cache.put(key, cached{rec: next, rev: rev, published: entry.Seq})
+	return nil
 }
 
 // settle makes sure every entry of an outbox read from the record is on
@@ -87,9 +100,13 @@ func (s *Service) applyOnce(ctx context.Context, ev envelope.Event) error {
 // a later entry of its subject (outboxes are published in order). A
 // crash before the publish is repaired here, and one after it costs a
 // read, never a second ledger entry, however long ago it happened.
-func (s *Service) settle(ctx context.Context, outbox []envelope.Entry) error {
+// Entries up to seq published were acknowledged to this process already.
+func (s *Service) settle(ctx context.Context, outbox []envelope.Entry, published uint64) error {
 	var owed []envelope.Entry
 	for _, e := range outbox {
+		if e.Seq <= published {
+			continue
+		}
 		published, err := s.ledger.Holds(ctx, e)
 		if err != nil {
 			return err

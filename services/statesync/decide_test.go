@@ -27,11 +27,13 @@ type fakeRecords struct {
 	revs map[string]uint64
 	// races makes that many next Puts lose to "another writer".
 	races int
+	gets  int
 }
 
 func (f *fakeRecords) Get(_ context.Context, tenant, id string) (envelope.Record, uint64, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.gets++
 	k := envelope.RecordKey(tenant, id)
 	return f.recs[k], f.revs[k], nil
 }
@@ -55,11 +57,13 @@ func (f *fakeRecords) Put(_ context.Context, tenant, id string, rec envelope.Rec
 type fakeLedger struct {
 	mu        sync.Mutex
 	published []envelope.Entry
+	holds     int
 }
 
 func (f *fakeLedger) Holds(_ context.Context, e envelope.Entry) (bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.holds++
 	for _, p := range f.published {
 		if p.Subject() == e.Subject() && p.Seq >= e.Seq {
 			return true, nil
@@ -95,7 +99,7 @@ func fakeService(t *testing.T) (*Service, *fakeRecords, *fakeLedger) {
 	led := &fakeLedger{}
 	now := time.Date(2026, 5, 1, 13, 0, 0, 0, time.UTC)
 	s := &Service{cfg: Config{Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return now }},
-		records: recs, ledger: led, metrics: m}
+		records: recs, ledger: led, metrics: m, cache: newRecordCache()}
 	return s, recs, led
 }
 
@@ -159,6 +163,45 @@ func TestDecisionsWithoutNATS(t *testing.T) {
 		}
 		if got := led.seqs(); fmt.Sprint(got) != "[1 2 3]" {
 			t.Fatalf("published seqs %v, want [1 2 3]", got)
+		}
+	})
+	t.Run("the record this process wrote last needs no read", func(t *testing.T) {
+		s, recs, led := fakeService(t)
+		for _, ev := range []envelope.Event{
+			event(t, "d5", envelope.TypeSent, 0),
+			event(t, "d5", envelope.TypeDelivered, 1),
+			event(t, "d5", envelope.TypeCompleted, 2),
+		} {
+			if err := s.handle(t.Context(), message(t, ev)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := led.seqs(); fmt.Sprint(got) != "[1 2 3]" {
+			t.Fatalf("published seqs %v, want [1 2 3]", got)
+		}
+		if recs.gets != 1 || led.holds != 0 {
+			t.Fatalf("%d record reads and %d ledger look-ups, want 1 and 0", recs.gets, led.holds)
+		}
+	})
+	t.Run("a record another writer changed is read again", func(t *testing.T) {
+		s, recs, led := fakeService(t)
+		if err := s.handle(t.Context(), message(t, event(t, "d6", envelope.TypeSent, 0))); err != nil {
+			t.Fatal(err)
+		}
+		// Another replica (a partition handed over) applies the next event.
+		other := &Service{cfg: s.cfg, records: recs, ledger: led, metrics: s.metrics, cache: newRecordCache()}
+		if err := other.handle(t.Context(), message(t, event(t, "d6", envelope.TypeDelivered, 1))); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.handle(t.Context(), message(t, event(t, "d6", envelope.TypeCompleted, 2))); err != nil {
+			t.Fatal(err)
+		}
+		if got := led.seqs(); fmt.Sprint(got) != "[1 2 3]" {
+			t.Fatalf("published seqs %v, want [1 2 3]: the stale cache must not fork the chain", got)
+		}
+		rec, _, _ := recs.Get(t.Context(), "acme", "d6")
+		if rec.State != envelope.StateCompleted || len(rec.Applied) != 3 {
+			t.Fatalf("record %s with %d applied, want completed with 3", rec.State, len(rec.Applied))
 		}
 	})
 	t.Run("an undecodable event is permanent", func(t *testing.T) {

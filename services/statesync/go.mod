@@ -2,7 +2,10 @@ module github.com/countersign/countersign/services/statesync
 
 go 1.26.0
 
-require github.com/countersign/countersign/shared v0.0.0
+require (
+	github.com/countersign/countersign/shared v0.0.0
+	github.com/hashicorp/golang-lru/v2 v2.0.7
+)
 
 require (
 	github.com/klauspost/compress v1.20.3 // indirect

@@ -50,6 +50,7 @@ type Service struct {
 	ledger  Ledger
 	worker  *bus.Worker
 	metrics *metrics
+	cache   *recordCache
 }
 
 // New builds statesync and its worker on the STATE stream's durable
@@ -82,7 +83,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("statesync: metrics: %w", err)
 	}
-	s := &Service{cfg: cfg, records: records, ledger: streamLedger{js: cfg.JS, stream: ledger}, metrics: m}
+	s := &Service{cfg: cfg, records: records, ledger: streamLedger{js: cfg.JS, stream: ledger}, metrics: m, cache: newRecordCache()}
 	var mw []bus.Middleware
 	if cfg.Metrics != nil {
 		mw = append(mw, bus.WithMetrics(cfg.Metrics))
