@@ -44,6 +44,10 @@ type ReconcileResult struct {
 	CPUMicrosPerEvent float64 `json:"cpu_us_per_event,omitempty"`
 }
 
+// reconcileProfile is the length of the reconcile phase's CPU profile
+// (--profile): the round's listing and the first of its applying.
+const reconcileProfile = 20 * time.Second
+
 // reconcileConfig is Config with Dropbox Sign's API at apiURL; scheduled
 // rounds are an hour apart, so only the bench's trigger polls.
 func reconcileConfig(apiURL string) string {
@@ -92,6 +96,10 @@ func (s *suite) reconcile(ctx context.Context) {
 		return
 	}
 	began := time.Now()
+	var prof *profiler
+	if s.o.ProfileDir != "" {
+		prof = startProfile(ctx, c.srv.AdminURL, s.o.ProfileDir, "reconcile", reconcileProfile)
+	}
 	a, err := triggerReconcile(ctx, c.srv.AdminURL, sandbox.KindDropboxSign, began.Add(-4*time.Hour))
 	r.PollSeconds = round3(time.Since(began).Seconds())
 	if err != nil {
@@ -121,6 +129,11 @@ func (s *suite) reconcile(ctx context.Context) {
 	}
 	if !r.Drained {
 		s.problem("reconcile: STATE not consumed within %v", s.o.ReconcileTimeout)
+	}
+	if prof != nil {
+		if err := prof.wait(); err != nil {
+			s.problem("reconcile: %v", err)
+		}
 	}
 	if r.Converged, r.Reachable, err = converged(ctx, js, sb.Truth()); err != nil {
 		s.problem("reconcile: read records: %v", err)
