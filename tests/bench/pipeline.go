@@ -185,6 +185,9 @@ type PipelineResult struct {
 	// delivery costs from HTTP to ledger entry, a figure a busy machine
 	// does not distort the way it distorts rates.
 	CPUMicrosPerDelivery float64 `json:"cpu_us_per_delivery,omitempty"`
+	// ClusterCPUMicrosPerDelivery is the same for the NATS nodes of an R3
+	// phase (countersign's own is CPUMicrosPerDelivery).
+	ClusterCPUMicrosPerDelivery float64 `json:"cluster_cpu_us_per_delivery,omitempty"`
 }
 
 // Result summarises the phase; start is when its load began.

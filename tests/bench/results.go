@@ -107,10 +107,14 @@ func (r *Results) Print(out io.Writer) {
 			l.Latency.P50, l.Latency.P99, l.Latency.P999, l.Latency.Max)
 	}
 	fmt.Fprintln(tw)
-	fmt.Fprintln(tw, "PIPELINE\tacked\tmatched\tmissing\tdrained\tentries/s\te2e p50 ms\te2e p99 ms\te2e max ms\tCPU µs/delivery")
+	fmt.Fprintln(tw, "PIPELINE\tacked\tmatched\tmissing\tdrained\tentries/s\te2e p50 ms\te2e p99 ms\te2e max ms\tCPU µs/delivery\tNATS nodes' CPU µs/delivery")
 	for _, p := range r.Pipeline {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%t\t%.0f\t%.3f\t%.3f\t%.3f\t%.0f\n",
-			p.Phase, p.Acked, p.Matched, p.Missing, p.Drained, p.EntriesPerSecond, p.EndToEnd.P50, p.EndToEnd.P99, p.EndToEnd.Max, p.CPUMicrosPerDelivery)
+		nodes := "-"
+		if p.ClusterCPUMicrosPerDelivery > 0 {
+			nodes = fmt.Sprintf("%.0f", p.ClusterCPUMicrosPerDelivery)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%t\t%.0f\t%.3f\t%.3f\t%.3f\t%.0f\t%s\n",
+			p.Phase, p.Acked, p.Matched, p.Missing, p.Drained, p.EntriesPerSecond, p.EndToEnd.P50, p.EndToEnd.P99, p.EndToEnd.Max, p.CPUMicrosPerDelivery, nodes)
 	}
 	fmt.Fprintln(tw)
 	if rc := r.Reconcile; rc != nil {

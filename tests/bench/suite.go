@@ -90,6 +90,10 @@ type Options struct {
 	// ProfileDir, when set, receives a CPU profile of countersign per
 	// phase (<phase>.pprof), taken while the load runs.
 	ProfileDir string
+	// NATSNode, when set, is the natsnode binary (tests/cmd/natsnode):
+	// the R3 phases run countersign on a 3-node cluster of it with every
+	// stream at three replicas.
+	NATSNode string
 	// Log receives progress lines [os.Stderr].
 	Log io.Writer
 }
@@ -205,6 +209,15 @@ type countersign struct {
 }
 
 func (s *suite) startCountersign(ctx context.Context, config string) (*countersign, error) {
+	return s.startCountersignOn(ctx, config, nil)
+}
+
+// startCountersignOn starts countersign on cluster's NATS (nil: its
+// embedded server), with every stream at the cluster's size in replicas.
+func (s *suite) startCountersignOn(ctx context.Context, config string, cluster *natsCluster) (*countersign, error) {
+	if cluster != nil {
+		config = strings.Replace(config, "streams:\n", "streams:\n  replicas: "+strconv.Itoa(len(cluster.procs))+"\n", 1)
+	}
 	if s.o.Partitions > 0 {
 		config = strings.Replace(config, "streams:\n", "streams:\n  partitions: "+strconv.Itoa(s.o.Partitions)+"\n", 1)
 	}
@@ -216,15 +229,23 @@ func (s *suite) startCountersign(ctx context.Context, config string) (*countersi
 	if s.o.RedisURL != "" {
 		env = append(env, "COUNTERSIGN_REDIS_URL="+s.o.RedisURL)
 	}
+	natsURL := ""
+	if cluster != nil {
+		natsURL = cluster.URL
+		env = append(env, "COUNTERSIGN_NATS_URL="+natsURL)
+	}
 	srv, err := StartServer(ctx, ServerConfig{Binary: s.o.Binary, Config: config, Dir: dir, Env: env})
 	if err != nil {
 		_ = os.RemoveAll(dir)
 		return nil, err
 	}
 	c := &countersign{srv: srv, dir: dir, pipe: NewPipeline()}
-	if c.nc, err = nats.Connect(srv.NATSURL, nats.Name("countersign-bench")); err != nil {
+	if natsURL == "" {
+		natsURL = srv.NATSURL
+	}
+	if c.nc, err = nats.Connect(natsURL, nats.Name("countersign-bench")); err != nil {
 		c.stop()
-		return nil, fmt.Errorf("bench: connect %s: %w", srv.NATSURL, err)
+		return nil, fmt.Errorf("bench: connect %s: %w", natsURL, err)
 	}
 	if _, err := c.pipe.Subscribe(c.nc); err != nil {
 		c.stop()
@@ -261,6 +282,8 @@ type phase struct {
 	length time.Duration
 	// memory records the process's RSS over this phase.
 	memory bool
+	// cluster runs countersign on a 3-node cluster, every stream R3.
+	cluster bool
 }
 
 // warmupFor is the closed-loop warm-up each fresh server gets, so that
@@ -271,7 +294,16 @@ const warmupFor = 300 * time.Millisecond
 // for the CPU), warms it up, runs the load, then waits for the pipeline
 // within the drain bound and records both sides.
 func (s *suite) run(ctx context.Context, p phase) {
-	c, err := s.startCountersign(ctx, Config(p.sync))
+	var cluster *natsCluster
+	if p.cluster {
+		var err error
+		if cluster, err = startCluster(ctx, s.o.NATSNode, ClusterNodes); err != nil {
+			s.problem("%s: start cluster: %v", p.name, err)
+			return
+		}
+		defer cluster.stop()
+	}
+	c, err := s.startCountersignOn(ctx, Config(p.sync), cluster)
 	if err != nil {
 		s.problem("%s: start countersign: %v", p.name, err)
 		return
@@ -297,6 +329,10 @@ func (s *suite) run(ctx context.Context, p phase) {
 		prof = startProfile(ctx, c.srv.AdminURL, s.o.ProfileDir, p.name, p.length)
 	}
 	cpu0, cpuErr := ReadCPU(c.srv.PID())
+	var nodes0 time.Duration
+	if cluster != nil {
+		nodes0, _ = cluster.cpu()
+	}
 	start := time.Now()
 	lr := p.load(ctx, client, c.target(p.signer, tr))
 	if prof != nil {
@@ -313,6 +349,11 @@ func (s *suite) run(ctx context.Context, p phase) {
 	pr := tr.Result(start, drained)
 	if cpu1, err := ReadCPU(c.srv.PID()); err == nil && cpuErr == nil && pr.Acked > 0 {
 		pr.CPUMicrosPerDelivery = round3(float64((cpu1 - cpu0).Microseconds()) / float64(pr.Acked))
+	}
+	if cluster != nil && pr.Acked > 0 {
+		if nodes1, err := cluster.cpu(); err == nil {
+			pr.ClusterCPUMicrosPerDelivery = round3(float64((nodes1 - nodes0).Microseconds()) / float64(pr.Acked))
+		}
 	}
 	if stalled {
 		s.problem("%s: pipeline stalled: no ledger entry for %v while %d acknowledged deliveries had none", p.name, drainIdle, pr.Missing)
@@ -358,7 +399,7 @@ func (s *suite) phases() []phase {
 			return Saturate(ctx, c, t, name, s.o.Connections, d)
 		}
 	}
-	return append(ps,
+	ps = append(ps,
 		phase{name: "swsat", signer: s.sw, drain: s.o.Drain, memory: true, length: s.o.Saturation,
 			load: saturate("countersign/standardwebhooks", s.o.Saturation)},
 		phase{name: "dssat", signer: s.ds, drain: s.o.Drain / 3, length: s.o.Saturation / 2,
@@ -366,6 +407,17 @@ func (s *suite) phases() []phase {
 		phase{name: "syncsat", signer: s.sw, sync: true, drain: s.o.Drain / 3, length: s.o.Saturation,
 			load: saturate("countersign/standardwebhooks/sync_always", s.o.Saturation)},
 	)
+	if s.o.NATSNode != "" {
+		ps = append(ps,
+			phase{name: "r3open1000", signer: s.sw, cluster: true, drain: s.o.Drain, length: s.o.OpenLoop,
+				load: func(ctx context.Context, c *http.Client, t Target) LoadResult {
+					return OpenLoop(ctx, c, t, "countersign/standardwebhooks/r3@1000/s", 1000, s.o.OpenLoop, s.o.OpenLoopWorkers)
+				}},
+			phase{name: "r3sat", signer: s.sw, cluster: true, drain: s.o.Drain, length: s.o.Saturation,
+				load: saturate("countersign/standardwebhooks/r3", s.o.Saturation)},
+		)
+	}
+	return ps
 }
 
 // ceiling: the same saturation against a bare or verify-only server.

@@ -33,6 +33,7 @@ func run() int {
 		only    = flag.String("only", "", "comma-separated subset of phases to run: open<rate>, swsat, dssat, syncsat, reconcile, bare, verify, gobench")
 		profDir = flag.String("profile", "", "directory for a CPU profile of countersign per phase (<phase>.pprof, read with go tool pprof)")
 		parts   = flag.Int("partitions", 0, "countersign's streams.partitions (0: its default)")
+		node    = flag.String("natsnode", "", "the natsnode binary (tests/cmd/natsnode): adds the R3 phases r3open1000 and r3sat, countersign on a 3-node cluster with every stream at 3 replicas (empty skips them)")
 		recFor  = flag.Duration("reconcile-timeout", 15*time.Minute, "bound on the reconcile phase's wait for STATE to be consumed")
 		recN    = flag.Int("reconcile-n", 100000, "envelopes, every callback lost, the reconcile phase brings back by polling (0 skips it)")
 		ceiling = flag.String("serve-ceiling", "", "serve the ceiling handler bare|verify instead of benchmarking")
@@ -59,7 +60,7 @@ func run() int {
 	opts := bench.Options{
 		Binary: *binary, Self: self, RepoDir: *repo, Connections: *conns,
 		Saturation: *sat, OpenLoop: *openFor, Drain: *drain, ReconcileEnvelopes: *recN, ReconcileTimeout: *recFor,
-		ProfileDir: *profDir, Partitions: *parts,
+		ProfileDir: *profDir, Partitions: *parts, NATSNode: *node,
 	}
 	if *redis {
 		dir, err := os.MkdirTemp("", "countersign-bench-redis-")
