@@ -17,15 +17,30 @@ import (
 // back for redelivery.
 const casAttempts = 16
 
-// handle applies one event. Invalid events are permanent (DLQ); a lost
-// CAS race is retried here and, past casAttempts, transient.
+// burst bounds the events of one envelope applied in one record write.
+const burst = 16
+
+// handle applies one event — and with it the events of the same envelope
+// queued behind it in its lane (bus.Message.Following), so a burst costs
+// one record write and one publish of every entry; each of those comes
+// to handle in turn and is then a duplicate that only settles. Invalid
+// events are permanent (DLQ); a lost CAS race is retried here and, past
+// casAttempts, transient.
 func (s *Service) handle(ctx context.Context, m *bus.Message) error {
 	ev, err := DecodeEvent(m.Data)
 	if err != nil {
 		return err
 	}
+	evs := []envelope.Event{ev}
+	for _, f := range m.Following(burst - 1) {
+		next, err := DecodeEvent(f.Data)
+		if err != nil || next.Tenant != ev.Tenant || next.EnvelopeID != ev.EnvelopeID {
+			break // its own turn settles it
+		}
+		evs = append(evs, next)
+	}
 	for attempt := 0; attempt < casAttempts; attempt++ {
-		err := s.applyOnce(ctx, ev)
+		err := s.applyOnce(ctx, evs)
 		if !errors.Is(err, bus.ErrRecordChanged) {
 			return err
 		}
@@ -50,16 +65,19 @@ func DecodeEvent(data []byte) (envelope.Event, error) {
 
 // applyOnce reads the record (or takes the one this process last wrote,
 // see recordCache), settles what a predecessor may have left in the
-// outbox, applies ev, writes the record by CAS (its outbox holding only
-// ev's entry) and publishes that entry. The entry stays in the outbox
-// until the next writer settles it: that saves a second write per event,
-// and settling checks the stream itself rather than trusting the
-// duplicate window. A duplicate (ev already applied) only settles.
-func (s *Service) applyOnce(ctx context.Context, ev envelope.Event) error {
-	key := envelope.RecordKey(ev.Tenant, ev.EnvelopeID)
+// outbox, applies evs in order, writes the record by CAS (its outbox
+// holding only their entries) and publishes those entries. The entries
+// stay in the outbox until the next writer settles them: that saves a
+// second write per event, and settling checks the stream itself rather
+// than trusting the duplicate window. Events already applied add nothing;
+// evs[0] failing is its message's error, a later one failing ends the
+// burst before it (its own turn meets the error).
+func (s *Service) applyOnce(ctx context.Context, evs []envelope.Event) error {
+	first := evs[0]
+	key := envelope.RecordKey(first.Tenant, first.EnvelopeID)
 	c, ok := s.cache.get(key)
 	if !ok {
-		rec, rev, err := s.records.Get(ctx, ev.Tenant, ev.EnvelopeID)
+		rec, rev, err := s.records.Get(ctx, first.Tenant, first.EnvelopeID)
 		if err != nil {
 			return err
 		}
@@ -68,30 +86,43 @@ func (s *Service) applyOnce(ctx context.Context, ev envelope.Event) error {
 	if err := s.settle(ctx, c.rec.Outbox, c.published); err != nil {
 		return err
 	}
-	next, entry, err := envelope.Apply(c.rec, ev, s.cfg.Now())
-	if err != nil {
-		return bus.Permanent(err)
+	rec, now := c.rec, s.cfg.Now()
+	var entries []envelope.Entry
+	for i, ev := range evs {
+		next, entry, err := envelope.Apply(rec, ev, now)
+		if err != nil {
+			if i == 0 {
+				return bus.Permanent(err)
+			}
+			break
+		}
+		rec = next
+		if entry != nil {
+			entries = append(entries, *entry)
+		}
 	}
-	if entry == nil {
+	if len(entries) == 0 {
 		return nil
 	}
-	next.AckOutbox(entry.Seq - 1) // settled above
-	rev, err := s.records.Put(ctx, ev.Tenant, ev.EnvelopeID, next, c.rev)
+	rec.AckOutbox(entries[0].Seq - 1) // settled above
+	rev, err := s.records.Put(ctx, first.Tenant, first.EnvelopeID, rec, c.rev)
 	if err != nil {
 		s.cache.drop(key)
 		return err
 	}
-	s.cache.put(key, cached{rec: next, rev: rev, published: entry.Seq - 1})
-	s.metrics.entries.WithLabelValues(string(entry.Type)).Inc()
-	if entry.Type == envelope.TypeConflict {
-		s.metrics.conflicts.Inc()
-		s.cfg.Logger.Warn("conflicting terminal events", "tenant", ev.Tenant, "envelope", ev.EnvelopeID,
-			"state", string(c.rec.State), "event", ev.ID, "type", string(ev.Type))
+	s.cache.put(key, cached{rec: rec, rev: rev, published: entries[0].Seq - 1})
+	for _, e := range entries {
+		s.metrics.entries.WithLabelValues(string(e.Type)).Inc()
+		if e.Type == envelope.TypeConflict {
+			s.metrics.conflicts.Inc()
+			s.cfg.Logger.Warn("conflicting terminal events", "tenant", e.Tenant, "envelope", e.EnvelopeID,
+				"event", e.ID, "state", string(rec.State))
+		}
 	}
-	if err := s.ledger.Publish(ctx, []envelope.Entry{*entry}); err != nil {
+	if err := s.ledger.Publish(ctx, entries); err != nil {
 		return err
 	}
-	s.cache.put(key, cached{rec: next, rev: rev, published: entry.Seq})
+	s.cache.put(key, cached{rec: rec, rev: rev, published: entries[len(entries)-1].Seq})
 	return nil
 }
 

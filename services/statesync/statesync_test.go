@@ -28,7 +28,7 @@ func newService(t *testing.T) (*Service, *meshtest.NATS) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(t.Context(), Config{JS: n.JS, Locker: locker})
+	s, err := New(t.Context(), Config{JS: n.JS, Locker: locker, LockTTL: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,5 +226,57 @@ func TestInvalidEventIsPermanent(t *testing.T) {
 	ev := event(t, "e5", envelope.Type("bogus"), 0)
 	if err := s.handle(t.Context(), message(t, ev)); !bus.IsPermanent(err) {
 		t.Fatalf("err %v, want permanent", err)
+	}
+}
+
+// A burst of one envelope's events, queued together in its lane, is
+// applied in one record write and one publish: the ledger holds each
+// entry once, in stored order, and the bucket saw a single write.
+func TestBurstOfOneEnvelopeIsOneWrite(t *testing.T) {
+	s, n := newService(t)
+	evs := []envelope.Event{
+		event(t, "b1", envelope.TypeSent, 0),
+		event(t, "b1", envelope.TypeDelivered, 1),
+		event(t, "b1", envelope.TypeCompleted, 3),
+	}
+	// Stored before statesync runs, so its lane holds them all at once.
+	if err := bus.PublishEvents(t.Context(), n.JS, evs); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	meshtest.CheckFor(t, 15*time.Second, 20*time.Millisecond, func() error {
+		info, err := n.StreamInfo(t.Context(), bus.StreamState)
+		if err != nil {
+			return err
+		}
+		if info.State.Msgs != 0 {
+			return fmt.Errorf("STATE holds %d messages", info.State.Msgs)
+		}
+		return nil
+	})
+	raw := ledger(t, n.JS, "b1")
+	if err := envelope.VerifyChain(raw); err != nil {
+		t.Fatal(err)
+	}
+	var types []envelope.Type
+	for _, r := range raw {
+		var e envelope.Entry
+		if err := json.Unmarshal(r, &e); err != nil {
+			t.Fatal(err)
+		}
+		types = append(types, e.Type)
+	}
+	if fmt.Sprint(types) != "[sent delivered completed]" {
+		t.Fatalf("ledger %v, want the three events once, in stored order", types)
+	}
+	kv, err := n.StreamInfo(t.Context(), "KV_"+bus.BucketEnvelopes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kv.State.LastSeq != 1 {
+		t.Fatalf("the envelopes bucket saw %d writes, want 1 for the burst", kv.State.LastSeq)
 	}
 }

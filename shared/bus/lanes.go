@@ -2,6 +2,7 @@ package bus
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -87,7 +88,7 @@ func (l *lanes) run(k string) {
 		}
 		msg := q[0]
 		l.mu.Unlock()
-		if !l.w.processInLane(l.ctx, l.hctx, msg, l.ackWait) {
+		if !l.w.processInLane(l.ctx, l.hctx, msg, l.ackWait, func() []jetstream.Msg { return l.behind(k) }) {
 			l.mu.Lock()
 			rest := l.queued[k]
 			delete(l.queued, k)
@@ -105,12 +106,23 @@ func (l *lanes) run(k string) {
 	}
 }
 
+// behind returns a copy of the messages queued behind lane k's head.
+func (l *lanes) behind(k string) []jetstream.Msg {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	q := l.queued[k]
+	if len(q) < 2 {
+		return nil
+	}
+	return slices.Clone(q[1:])
+}
+
 // wait returns once every lane has stopped.
 func (l *lanes) wait() { l.wg.Wait() }
 
 // processInLane runs the handler on msg until its verdict settles it, and
 // reports true; false means shutdown came first and msg is not settled.
-func (w *Worker) processInLane(ctx, hctx context.Context, msg jetstream.Msg, ackWait time.Duration) bool {
+func (w *Worker) processInLane(ctx, hctx context.Context, msg jetstream.Msg, ackWait time.Duration, following func() []jetstream.Msg) bool {
 	if ctx.Err() != nil {
 		return false
 	}
@@ -120,6 +132,7 @@ func (w *Worker) processInLane(ctx, hctx context.Context, msg jetstream.Msg, ack
 		w.cfg.Logger.Error("bus: message without metadata", "service", w.cfg.Service, "subject", msg.Subject(), "err", err)
 		return true
 	}
+	m.following = following
 	stop := keepAlive(msg, ackWait/2)
 	defer stop()
 	for {

@@ -24,6 +24,33 @@ type Message struct {
 
 	service string
 	msg     jetstream.Msg
+	// following lists the messages queued behind this one in its lane.
+	following func() []jetstream.Msg
+}
+
+// Following returns up to max messages stored after m for the same
+// envelope and already delivered to this worker, in order — what its lane
+// will run next (nil outside a partition's lane). A handler may act on
+// them ahead (apply an envelope's burst in one write); each still comes to
+// it in turn and must then be recognised as done. The handler must not
+// settle them or keep them.
+func (m *Message) Following(max int) []*Message {
+	if m.following == nil || max <= 0 {
+		return nil
+	}
+	var out []*Message
+	for _, msg := range m.following() {
+		if len(out) == max {
+			break
+		}
+		f, err := newMessage(m.service, msg)
+		if err != nil {
+			break
+		}
+		f.msg = nil // not the handler's to settle
+		out = append(out, f)
+	}
+	return out
 }
 
 // Service returns the name of the worker delivering m ("" for a Message
