@@ -174,11 +174,12 @@ func TestParseErrors(t *testing.T) {
 		},
 		{
 			name: "negative limits and stream bounds",
-			yaml: head + "streams: {replicas: 7, max_deliver: -1}\ningress: {max_body_bytes: -5}\ntenants:\n  - id: acme\n    rate_limit: {rate: -1, burst: -2}\n",
+			yaml: head + "streams: {replicas: 7, max_deliver: -1, in_flight: 5000}\ningress: {max_body_bytes: -5}\ntenants:\n  - id: acme\n    rate_limit: {rate: -1, burst: -2}\n",
 			is:   ErrInvalid,
 			want: []string{
 				"streams.replicas: must be between 1 and 5",
 				"streams.max_deliver: must be at least 1",
+				"streams.in_flight: must be between 1 and 4096",
 				"ingress.max_body_bytes: must not be negative",
 				"tenants[0].rate_limit.rate: must not be negative",
 				"tenants[0].rate_limit.burst: must not be negative",
