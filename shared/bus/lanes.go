@@ -34,6 +34,13 @@ type lanes struct {
 	// lane is busy (has a goroutine) exactly while it has a key here.
 	queued map[string][]jetstream.Msg
 	wg     sync.WaitGroup
+	// While gated, messages stored after gateSeq are held back (see
+	// gateUntilSettled).
+	gated   bool
+	gateSeq uint64
+	held    []jetstream.Msg
+	// stopGate ends a running gate, handing its messages back.
+	stopGate func()
 }
 
 func newLanes(w *Worker, ctx, hctx context.Context, ackWait time.Duration) *lanes {
@@ -63,14 +70,133 @@ func laneOpts(info *jetstream.ConsumerInfo) []jetstream.PullMessagesOpt {
 	return opts
 }
 
-// add queues msg in its lane, starting the lane if it was idle.
+// add queues msg in its lane, starting the lane if it was idle, or holds
+// it back while the lanes are gated.
 func (l *lanes) add(msg jetstream.Msg) {
-	k := l.key(msg.Subject())
 	l.mu.Lock()
+	if l.gated && streamSeq(msg) > l.gateSeq {
+		l.held = append(l.held, msg)
+		l.mu.Unlock()
+		return
+	}
+	k, start := l.enqueueLocked(msg)
+	l.mu.Unlock()
+	if start {
+		l.wg.Go(func() { l.run(k) })
+	}
+}
+
+// enqueueLocked appends msg to its lane and reports whether the lane was
+// idle (its goroutine is for the caller to start, outside the lock).
+func (l *lanes) enqueueLocked(msg jetstream.Msg) (key string, start bool) {
+	k := l.key(msg.Subject())
 	q, busy := l.queued[k]
 	l.queued[k] = append(q, msg)
+	return k, !busy
+}
+
+// streamSeq is msg's sequence in its stream (0 when it has no metadata).
+func streamSeq(msg jetstream.Msg) uint64 {
+	md, err := msg.Metadata()
+	if err != nil {
+		return 0
+	}
+	return md.Sequence.Stream
+}
+
+// gateUntilSettled runs when a worker attaches to a partition that has
+// messages delivered and not settled — by an owner that is gone (a
+// restart, a crash, a server that lost the pin). Those come back only
+// after AckWait, while messages stored after them would be delivered at
+// once: so messages stored after the last delivery (seq > delivered) are
+// held until the server counts no unsettled message but this worker's, or
+// until deadline, and then join their lanes in the order they came. An
+// envelope's redelivered message is thus never overtaken by one stored
+// after it.
+func (l *lanes) gateUntilSettled(ctx context.Context, cons jetstream.Consumer, delivered uint64, deadline time.Time) {
+	l.mu.Lock()
+	l.gated, l.gateSeq = true, delivered
 	l.mu.Unlock()
-	if !busy {
+	gctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	l.stopGate = func() { cancel(); <-done }
+	go func() {
+		defer close(done)
+		t := time.NewTicker(gatePoll)
+		defer t.Stop()
+		lastProgress := time.Now()
+		for time.Now().Before(deadline) {
+			select {
+			case <-gctx.Done():
+				l.release(false)
+				return
+			case <-t.C:
+			}
+			if time.Since(lastProgress) >= l.ackWait/2 {
+				// Held, not forgotten: no redelivery while they wait.
+				l.progressHeld()
+				lastProgress = time.Now()
+			}
+			info, err := cons.Info(gctx)
+			if err != nil {
+				continue
+			}
+			if info.NumAckPending <= l.holding() {
+				l.release(true)
+				return
+			}
+		}
+		l.w.cfg.Logger.Warn("bus: messages of a former owner still unsettled; going on", "service", l.w.cfg.Service,
+			"stream", l.w.cfg.Stream)
+		l.release(true)
+	}()
+}
+
+// progressHeld tells the server the held messages are in hand.
+func (l *lanes) progressHeld() {
+	l.mu.Lock()
+	held := slices.Clone(l.held)
+	l.mu.Unlock()
+	for _, msg := range held {
+		_ = msg.InProgress()
+	}
+}
+
+// gatePoll is how often a gate asks the server what is still unsettled.
+const gatePoll = 100 * time.Millisecond
+
+// holding is how many delivered messages this worker holds: queued in
+// lanes (the running ones included) or held back by the gate.
+func (l *lanes) holding() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := len(l.held)
+	for _, q := range l.queued {
+		n += len(q)
+	}
+	return n
+}
+
+// release opens the gate: the held messages join their lanes, in order
+// (run), or go back to the server (a gate stopped by shutdown).
+func (l *lanes) release(run bool) {
+	l.mu.Lock()
+	held := l.held
+	l.gated, l.held = false, nil
+	var start []string
+	if run && l.ctx.Err() == nil {
+		for _, msg := range held {
+			if k, s := l.enqueueLocked(msg); s {
+				start = append(start, k)
+			}
+		}
+		held = nil
+	}
+	l.mu.Unlock()
+	for _, msg := range held {
+		l.w.handBack(msg)
+	}
+	for _, k := range start {
 		l.wg.Go(func() { l.run(k) })
 	}
 }
@@ -117,8 +243,21 @@ func (l *lanes) behind(k string) []jetstream.Msg {
 	return slices.Clone(q[1:])
 }
 
-// wait returns once every lane has stopped.
-func (l *lanes) wait() { l.wg.Wait() }
+// wait returns once every lane has stopped, and hands back what a gate
+// still holds.
+func (l *lanes) wait() {
+	if l.stopGate != nil {
+		l.stopGate()
+	}
+	l.wg.Wait()
+	l.mu.Lock()
+	held := l.held
+	l.held = nil
+	l.mu.Unlock()
+	for _, msg := range held {
+		l.w.handBack(msg)
+	}
+}
 
 // processInLane runs the handler on msg until its verdict settles it, and
 // reports true; false means shutdown came first and msg is not settled.

@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/countersign/countersign/shared/bus"
+	"github.com/countersign/countersign/shared/subjects"
 	"github.com/countersign/countersign/shared/meshtest"
 )
 
@@ -83,6 +84,14 @@ func TestPartitionedWorkersKeepOrderPerEnvelope(t *testing.T) {
 // first before the second: the pin outlasts AckWait, so the old owner's
 // message is due for redelivery when the partition moves.
 func TestPartitionOwnerDiesAndTheNextOwnerKeepsOrder(t *testing.T) {
+	t.Run("the pin outlasts the dead owner", func(t *testing.T) { ownerDies(t, false) })
+	// A server restart (or an operator) drops the pin at once: the next
+	// owner is fed before the dead owner's message is due again, and
+	// must hold what was stored after it until it is settled.
+	t.Run("the pin is dropped", func(t *testing.T) { ownerDies(t, true) })
+}
+
+func ownerDies(t *testing.T, unpin bool) {
 	r := newRig(t, bus.Topology{Partitions: 1, AckWait: 2 * time.Second, MaxDeliver: 10})
 	held := make(chan struct{})
 	ncA, err := nats.Connect(r.nats.URL)
@@ -123,6 +132,15 @@ func TestPartitionOwnerDiesAndTheNextOwnerKeepsOrder(t *testing.T) {
 		return nil
 	})
 	ncA.Close() // the owner dies: its message is neither acked nor nak'ed
+	if unpin {
+		stream, err := r.js.Stream(t.Context(), bus.StreamState)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := stream.UnpinConsumer(t.Context(), subjects.PartitionConsumer(bus.ConsumerStatesync, 0), bus.PartitionGroup); err != nil {
+			t.Fatal(err)
+		}
+	}
 	r.publishState("acme", "env-1", "1")
 	meshtest.CheckFor(t, waitLong, 20*time.Millisecond, func() error {
 		if n := r.streamMsgs(bus.StreamState); n != 0 {
