@@ -14,8 +14,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/countersign/countersign/shared/bus"
-	"github.com/countersign/countersign/shared/subjects"
 	"github.com/countersign/countersign/shared/meshtest"
+	"github.com/countersign/countersign/shared/subjects"
 )
 
 // Two replicas of a worker on the partitioned STATE stream, handlers that
