@@ -14,7 +14,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/countersign/countersign/shared/bus"
-	"github.com/countersign/countersign/shared/meshtest"
 	"github.com/countersign/countersign/shared/subjects"
 )
 
@@ -56,12 +55,7 @@ func TestPartitionedWorkersKeepOrderPerEnvelope(t *testing.T) {
 			r.publishState("acme", "env-"+strconv.Itoa(e), strconv.Itoa(i))
 		}
 	}
-	meshtest.CheckFor(t, waitLong, 20*time.Millisecond, func() error {
-		if n := r.streamMsgs(bus.StreamState); n != 0 {
-			return fmt.Errorf("STATE holds %d messages", n)
-		}
-		return nil
-	})
+	r.waitStreamEmpty(bus.StreamState)
 	mu.Lock()
 	defer mu.Unlock()
 	want := make([]int, perEnvelope)
@@ -142,12 +136,7 @@ func ownerDies(t *testing.T, unpin bool) {
 		}
 	}
 	r.publishState("acme", "env-1", "1")
-	meshtest.CheckFor(t, waitLong, 20*time.Millisecond, func() error {
-		if n := r.streamMsgs(bus.StreamState); n != 0 {
-			return fmt.Errorf("STATE holds %d messages", n)
-		}
-		return nil
-	})
+	r.waitStreamEmpty(bus.StreamState)
 	mu.Lock()
 	defer mu.Unlock()
 	if !slices.Equal(got, []string{"0", "1"}) {
