@@ -42,6 +42,10 @@ type ReconcileResult struct {
 	Drained   bool `json:"drained"`
 	// CPUMicrosPerEvent is countersign's CPU per published event.
 	CPUMicrosPerEvent float64 `json:"cpu_us_per_event,omitempty"`
+	// PeakRSS is countersign's high-water mark (VmHWM) at the end of the
+	// phase: the round holds far more subjects and messages than a
+	// saturation phase does.
+	PeakRSS int64 `json:"peak_rss_bytes,omitempty"`
 }
 
 // reconcileProfile is the length of the reconcile phase's CPU profile
@@ -127,6 +131,9 @@ func (s *suite) reconcile(ctx context.Context) {
 	if cpu1, err := ReadCPU(c.srv.PID()); err == nil && cpuErr == nil && r.Events > 0 {
 		r.CPUMicrosPerEvent = round3(float64((cpu1 - cpu0).Microseconds()) / float64(r.Events))
 	}
+	if m, err := ReadMemory(c.srv.PID()); err == nil {
+		r.PeakRSS = m.PeakRSS
+	}
 	if !r.Drained {
 		s.problem("reconcile: STATE not consumed within %v", s.o.ReconcileTimeout)
 	}
@@ -141,8 +148,8 @@ func (s *suite) reconcile(ctx context.Context) {
 		s.problem("reconcile: %d of %d envelopes not at the provider's state", r.Reachable-r.Converged, r.Reachable)
 	}
 	s.r.Reconcile = &r
-	s.logf("phase reconcile: %d envelopes (%d events) in %.1fs (poll %.1fs), %.0f events/s, %d of %d converged",
-		n, r.Events, r.Seconds, r.PollSeconds, r.EventsPerSecond, r.Converged, r.Reachable)
+	s.logf("phase reconcile: %d envelopes (%d events) in %.1fs (poll %.1fs), %.0f events/s, %d of %d converged, peak RSS %.1f MiB",
+		n, r.Events, r.Seconds, r.PollSeconds, r.EventsPerSecond, r.Converged, r.Reachable, mib(r.PeakRSS))
 }
 
 // reconcileAnswer is POST /v1/reconcile's answer.

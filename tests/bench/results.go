@@ -118,9 +118,9 @@ func (r *Results) Print(out io.Writer) {
 	}
 	fmt.Fprintln(tw)
 	if rc := r.Reconcile; rc != nil {
-		fmt.Fprintln(tw, "RECONCILE\tenvelopes\tevents\tpoll s\ttotal s\tevents/s\tconverged\tdrained\tCPU µs/event")
-		fmt.Fprintf(tw, "dropboxsign, every callback lost\t%d\t%d\t%.1f\t%.1f\t%.0f\t%d/%d\t%t\t%.0f\n\n",
-			rc.Envelopes, rc.Events, rc.PollSeconds, rc.Seconds, rc.EventsPerSecond, rc.Converged, rc.Reachable, rc.Drained, rc.CPUMicrosPerEvent)
+		fmt.Fprintln(tw, "RECONCILE\tenvelopes\tevents\tpoll s\ttotal s\tevents/s\tconverged\tdrained\tCPU µs/event\tpeak RSS MiB")
+		fmt.Fprintf(tw, "dropboxsign, every callback lost\t%d\t%d\t%.1f\t%.1f\t%.0f\t%d/%d\t%t\t%.0f\t%.1f\n\n",
+			rc.Envelopes, rc.Events, rc.PollSeconds, rc.Seconds, rc.EventsPerSecond, rc.Converged, rc.Reachable, rc.Drained, rc.CPUMicrosPerEvent, mib(rc.PeakRSS))
 	}
 	for _, k := range slices.Sorted(maps.Keys(r.Ratios)) {
 		fmt.Fprintf(tw, "ratio %s\t%.3f\n", k, r.Ratios[k])
