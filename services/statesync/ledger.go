@@ -55,7 +55,8 @@ func (l streamLedger) Holds(ctx context.Context, e envelope.Entry) (bool, error)
 	return last.Seq >= e.Seq, nil
 }
 
-// Publish sends entries with Nats-Msg-Id = Entry.MsgID, so concurrent
+// Publish sends entries in order, each once the one before is stored
+// (bus.PublishInOrder), with Nats-Msg-Id = Entry.MsgID, so concurrent
 // writers settling the same entry add it once.
 func (l streamLedger) Publish(ctx context.Context, entries []envelope.Entry) error {
 	out := make([]bus.Outgoing, 0, len(entries))
@@ -66,7 +67,7 @@ func (l streamLedger) Publish(ctx context.Context, entries []envelope.Entry) err
 		}
 		out = append(out, o)
 	}
-	if _, err := bus.PublishAll(ctx, l.js, out); err != nil {
+	if err := bus.PublishInOrder(ctx, l.js, out); err != nil {
 		return fmt.Errorf("publish ledger entries: %w", err)
 	}
 	return nil

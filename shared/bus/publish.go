@@ -23,8 +23,9 @@ type Outgoing struct {
 // trip for the batch, not one per message — and returns the acks in
 // order once all have come. The first failure ends it (wrapped), as does
 // ctx; messages sent before a failure may be stored, which their ids
-// make harmless to send again. Every publisher of countersign uses it:
-// ingress (RAW), verifier and reconciler (STATE), statesync (ENVELOPES).
+// make harmless to send again. Ingress (RAW), verifier and reconciler
+// (STATE) use it: their messages may be stored in any order (the state
+// machine converges). The ledger may not: PublishInOrder.
 func PublishAll(ctx context.Context, js jetstream.JetStream, out []Outgoing) ([]*jetstream.PubAck, error) {
 	futures := make([]jetstream.PubAckFuture, 0, len(out))
 	for _, o := range out {
@@ -46,6 +47,24 @@ func PublishAll(ctx context.Context, js jetstream.JetStream, out []Outgoing) ([]
 		}
 	}
 	return acks, nil
+}
+
+// PublishInOrder sends each message only once the one before it is
+// acknowledged, so the stream stores them in the order given: a failure
+// leaves a prefix stored, never a later message without an earlier one.
+// PublishAll cannot promise that — when a stream leader fails mid-batch,
+// one message of a batch can be lost while the next is stored, and sent
+// again it lands after it. The ledger needs the promise (an envelope's
+// entries are a hash chain in stream order, and Holds reads "a later
+// entry is stored" as "every earlier one is"); it pays a round trip per
+// entry, and only a burst has more than one.
+func PublishInOrder(ctx context.Context, js jetstream.JetStream, out []Outgoing) error {
+	for _, o := range out {
+		if _, err := js.PublishMsg(ctx, o.Msg, jetstream.WithMsgID(o.ID)); err != nil {
+			return fmt.Errorf("bus: publish to %s: %w", o.Msg.Subject, err)
+		}
+	}
+	return nil
 }
 
 // EventMsg is the STATE message of a canonical event: the event as JSON
