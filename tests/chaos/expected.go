@@ -38,7 +38,20 @@ func (s EventSets) Total() int {
 // a lost event; the same event twice in a ledger is a duplicate. The
 // planted poison message is skipped; a stored callback that does not parse
 // is returned in bad (it belongs in the DLQ, and the DLQ check will say so).
+// A read that fails — a cluster just healed can still drop an ephemeral
+// consumer or leave a request unanswered — is started again until ctx
+// ends: reading is idempotent, and the suite is judging the mesh, not
+// its own reader.
 func AcceptedEvents(ctx context.Context, js jetstream.JetStream, file *config.File) (sets EventSets, raw int, bad []string, err error) {
+	err = waitFor(ctx, time.Second, func() error {
+		sets, raw, bad, err = readAccepted(ctx, js, file)
+		return err
+	})
+	return sets, raw, bad, err
+}
+
+// readAccepted is one read of RAW for AcceptedEvents.
+func readAccepted(ctx context.Context, js jetstream.JetStream, file *config.File) (sets EventSets, raw int, bad []string, err error) {
 	adapters := map[string]providers.Adapter{}
 	for _, t := range file.Tenants {
 		for _, p := range t.Providers {
