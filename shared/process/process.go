@@ -243,7 +243,9 @@ func Attach(ctx context.Context, env *Env, opts Options) error {
 	env.JS = js
 	setupCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	if err := bus.Setup(setupCtx, js, env.Topology); err != nil {
+	// Services may start beside a cluster that is still forming (a node
+	// not joined yet cannot host a replica): wait for it, within the 30 s.
+	if err := bus.SetupWaiting(setupCtx, js, env.Topology, env.Logger); err != nil {
 		return fmt.Errorf("set up streams: %w", err)
 	}
 	env.WorkerMetrics = bus.NewMetrics(env.Registry)
