@@ -1,6 +1,7 @@
 package bus
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"sync"
@@ -34,12 +35,14 @@ type lanes struct {
 	// lane is busy (has a goroutine) exactly while it has a key here.
 	queued map[string][]jetstream.Msg
 	wg     sync.WaitGroup
-	// While gated, messages stored after gateSeq are held back (see
-	// gateUntilSettled).
-	gated   bool
-	gateSeq uint64
-	held    []jetstream.Msg
-	// stopGate ends a running gate, handing its messages back.
+	// The gate (see gate): while gated, every message is held back;
+	// owning is false until this worker's first message; wake tells the
+	// gate it has something to hold.
+	gated  bool
+	owning bool
+	held   []jetstream.Msg
+	wake   chan struct{}
+	// stopGate ends the gate, handing what it holds back.
 	stopGate func()
 }
 
@@ -48,7 +51,8 @@ func newLanes(w *Worker, ctx, hctx context.Context, ackWait time.Duration) *lane
 	if p, ok := partitionOf(w.cfg.Stream); ok {
 		key = p.laneKey
 	}
-	return &lanes{w: w, ctx: ctx, hctx: hctx, ackWait: ackWait, key: key, queued: map[string][]jetstream.Msg{}}
+	return &lanes{w: w, ctx: ctx, hctx: hctx, ackWait: ackWait, key: key, queued: map[string][]jetstream.Msg{},
+		wake: make(chan struct{}, 1)}
 }
 
 // laneOpts are the pull options of a partition's consumer: as many
@@ -71,12 +75,22 @@ func laneOpts(info *jetstream.ConsumerInfo) []jetstream.PullMessagesOpt {
 }
 
 // add queues msg in its lane, starting the lane if it was idle, or holds
-// it back while the lanes are gated.
+// it back while the lanes are gated. The first message of this worker
+// (it has become the partition's owner) and any message the server
+// delivers again (it was another owner's, or came back) close the gate.
 func (l *lanes) add(msg jetstream.Msg) {
 	l.mu.Lock()
-	if l.gated && streamSeq(msg) > l.gateSeq {
+	if !l.gated && (!l.owning || redelivered(msg)) {
+		l.gated = true
+	}
+	l.owning = true
+	if l.gated {
 		l.held = append(l.held, msg)
 		l.mu.Unlock()
+		select {
+		case l.wake <- struct{}{}:
+		default:
+		}
 		return
 	}
 	k, start := l.enqueueLocked(msg)
@@ -104,52 +118,82 @@ func streamSeq(msg jetstream.Msg) uint64 {
 	return md.Sequence.Stream
 }
 
-// gateUntilSettled runs when a worker attaches to a partition that has
-// messages delivered and not settled — by an owner that is gone (a
-// restart, a crash, a server that lost the pin). Those come back only
-// after AckWait, while messages stored after them would be delivered at
-// once: so messages stored after the last delivery (seq > delivered) are
-// held until the server counts no unsettled message but this worker's, or
-// until deadline, and then join their lanes in the order they came. An
-// envelope's redelivered message is thus never overtaken by one stored
-// after it.
-func (l *lanes) gateUntilSettled(ctx context.Context, cons jetstream.Consumer, delivered uint64, deadline time.Time) {
-	l.mu.Lock()
-	l.gated, l.gateSeq = true, delivered
-	l.mu.Unlock()
+// redelivered reports whether the server has delivered msg before.
+func redelivered(msg jetstream.Msg) bool {
+	md, err := msg.Metadata()
+	return err == nil && md.NumDelivered > 1
+}
+
+// gate keeps an envelope's messages in stored order across a change of
+// owner. The server does not redeliver in stored order: a message still
+// unacked when its owner died comes back after AckWait, while one that
+// was on its way to the dead owner comes back at once, and new messages
+// come at once too — a test saw an envelope's second message redelivered
+// before its first. So when this worker becomes the owner (its first
+// message) or is handed a message delivered before, the gate closes:
+// everything is held until the server counts no unsettled message that
+// is not in this worker's hands, and then joins its lane sorted by
+// stream sequence — stored order. For a worker that simply starts, that
+// is one consumer-info request. patience bounds the wait, counted from
+// the first message held: past it the gate opens with a warning rather
+// than hold a partition for an owner that is slow but alive.
+func (l *lanes) gate(ctx context.Context, cons jetstream.Consumer, patience time.Duration) {
 	gctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	l.stopGate = func() { cancel(); <-done }
 	go func() {
 		defer close(done)
-		t := time.NewTicker(gatePoll)
-		defer t.Stop()
-		lastProgress := time.Now()
-		for time.Now().Before(deadline) {
+		for {
 			select {
 			case <-gctx.Done():
 				l.release(false)
 				return
-			case <-t.C:
+			case <-l.wake:
 			}
-			if time.Since(lastProgress) >= l.ackWait/2 {
-				// Held, not forgotten: no redelivery while they wait.
-				l.progressHeld()
-				lastProgress = time.Now()
-			}
-			info, err := cons.Info(gctx)
-			if err != nil {
-				continue
-			}
-			if info.NumAckPending <= l.holding() {
-				l.release(true)
-				return
+			if l.heldCount() > 0 {
+				l.settle(gctx, cons, patience)
 			}
 		}
-		l.w.cfg.Logger.Warn("bus: messages of a former owner still unsettled; going on", "service", l.w.cfg.Service,
-			"stream", l.w.cfg.Stream)
-		l.release(true)
 	}()
+}
+
+// settle waits, the gate closed, until the server's unsettled messages
+// are all in this worker's hands (or patience runs out, or ctx ends), and
+// opens the gate.
+func (l *lanes) settle(ctx context.Context, cons jetstream.Consumer, patience time.Duration) {
+	t := time.NewTicker(gatePoll)
+	defer t.Stop()
+	since, lastProgress := time.Now(), time.Now()
+	for {
+		info, err := cons.Info(ctx)
+		if err == nil && info.NumAckPending <= l.holding() {
+			l.release(true)
+			return
+		}
+		if time.Since(since) >= patience {
+			l.w.cfg.Logger.Warn("bus: messages of a former owner still unsettled; going on", "service", l.w.cfg.Service,
+				"stream", l.w.cfg.Stream)
+			l.release(true)
+			return
+		}
+		if time.Since(lastProgress) >= l.ackWait/2 {
+			// Held, not forgotten: no redelivery while they wait.
+			l.progressHeld()
+			lastProgress = time.Now()
+		}
+		select {
+		case <-ctx.Done():
+			return // gate's loop hands back what is held
+		case <-t.C:
+		}
+	}
+}
+
+// heldCount is how many messages the gate holds.
+func (l *lanes) heldCount() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.held)
 }
 
 // progressHeld tells the server the held messages are in hand.
@@ -177,14 +221,16 @@ func (l *lanes) holding() int {
 	return n
 }
 
-// release opens the gate: the held messages join their lanes, in order
-// (run), or go back to the server (a gate stopped by shutdown).
+// release opens the gate: the held messages join their lanes in stored
+// order (run), or go back to the server (a gate stopped by shutdown).
 func (l *lanes) release(run bool) {
 	l.mu.Lock()
 	held := l.held
 	l.gated, l.held = false, nil
 	var start []string
 	if run && l.ctx.Err() == nil {
+		// Stored order, whatever order they came in.
+		slices.SortStableFunc(held, func(a, b jetstream.Msg) int { return cmp.Compare(streamSeq(a), streamSeq(b)) })
 		for _, msg := range held {
 			if k, s := l.enqueueLocked(msg); s {
 				start = append(start, k)

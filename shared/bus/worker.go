@@ -153,9 +153,7 @@ func (w *Worker) consume(ctx context.Context, consumer string, concurrency, batc
 
 	if inLanes {
 		ls := newLanes(w, ctx, hctx, ackWait)
-		if info != nil && info.NumAckPending > 0 {
-			ls.gateUntilSettled(ctx, cons, info.Delivered.Stream, time.Now().Add(3*ackWait))
-		}
+		ls.gate(ctx, cons, 3*ackWait)
 		runErr := w.feed(ctx, iter, true, func(msg jetstream.Msg) bool {
 			ls.add(msg)
 			return true
